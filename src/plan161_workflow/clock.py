@@ -1,0 +1,40 @@
+"""Clocks: the engine asks one for the time, so tests and simulations can run on a fake one."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+"""Vietnam's time zone (UTC+7, no daylight saving)."""
+
+Clock = Callable[[], dt.datetime]
+"""Anything that returns the current time as an aware datetime."""
+
+
+def system_clock() -> dt.datetime:
+    """The current time in Vietnam."""
+    return dt.datetime.now(VIETNAM)
+
+
+class FakeClock:
+    """A clock that only moves when told to."""
+
+    def __init__(self, start: dt.datetime | dt.date) -> None:
+        if not isinstance(start, dt.datetime):
+            start = dt.datetime.combine(start, dt.time(8, 0))
+        self.now = start if start.tzinfo else start.replace(tzinfo=VIETNAM)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> dt.datetime:
+        """Move forward by ``timedelta(**delta)`` and return the new time."""
+        self.now += dt.timedelta(**delta)
+        return self.now
+
+    def set(self, when: dt.datetime | dt.date) -> dt.datetime:
+        """Jump to ``when`` (a date means 08:00 that day)."""
+        self.now = FakeClock(when).now
+        return self.now

@@ -1,0 +1,155 @@
+"""The library's errors: one root, a few meaningful subclasses.
+
+::
+
+    Plan161Error                      every error this library raises on purpose
+    ├── RulesError                    a rules file is invalid (carries every Problem found)
+    ├── WorkflowError                 a request to the engine was refused
+    │   ├── PermissionDenied          the acting agency may not fire this trigger on this task
+    │   ├── InvalidTransition         the trigger is not allowed in the task's current state
+    │   ├── NotFound                  unknown task, agency, cycle or event
+    │   ├── CycleClosedError          the task's reporting cycle is closed or not open
+    │   ├── PayloadError              the request lacks what the trigger needs (summary, rating)
+    │   ├── AgencyCeasedError         the acting agency no longer exists; names its successor
+    │   ├── ConflictError             another writer changed the task first (optimistic concurrency)
+    │   └── ConsolidationError        tasks are still unreported and were not waived
+    └── StoreError                    the database cannot be used (locked, foreign, newer, corrupt)
+
+Every error carries the data a caller needs as attributes, and a message that says what failed,
+where, what was received and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+
+class Plan161Error(Exception):
+    """Root of every error raised by plan161_workflow on purpose."""
+
+
+@attrs.frozen
+class Problem:
+    """One problem in a rules file."""
+
+    file: str
+    """The file's path, as given to the loader."""
+    line: int
+    """1-based line of the offending node (0 when unknown)."""
+    column: int
+    """1-based column of the offending node (0 when unknown)."""
+    path: str
+    """Path inside the document, such as ``areas[2].lead[0]`` (empty for the whole document)."""
+    message: str
+    """What was found, what was expected and, where possible, how to fix it."""
+
+    def __str__(self) -> str:
+        where = f" {self.path}:" if self.path else ""
+        return f"{self.file}:{self.line}:{self.column}:{where} {self.message}"
+
+
+class RulesError(Plan161Error):
+    """A rules file is invalid. ``problems`` lists every problem found, in file order."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(
+            sorted(problems, key=lambda p: (p.file, p.line, p.column, p.path))
+        )
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in rules"
+        super().__init__(head + ":\n" + "\n".join(str(p) for p in self.problems))
+
+
+class WorkflowError(Plan161Error):
+    """A request to the engine was refused; nothing was changed."""
+
+
+class PermissionDenied(WorkflowError):
+    """The acting agency may not fire this trigger on this task."""
+
+    def __init__(self, actor: str, trigger: str, task_id: str, allowed: Sequence[str] = ()) -> None:
+        self.actor = actor
+        self.trigger = trigger
+        self.task_id = task_id
+        self.allowed = tuple(allowed)
+        who = f"; allowed: {', '.join(self.allowed)}" if self.allowed else ""
+        super().__init__(f"agency {actor!r} may not {trigger!r} task {task_id!r}{who}")
+
+
+class InvalidTransition(WorkflowError):
+    """The trigger is not allowed in the task's current state."""
+
+    def __init__(self, task_id: str, state: str, trigger: str, allowed: Sequence[str]) -> None:
+        self.task_id = task_id
+        self.state = state
+        self.trigger = trigger
+        self.allowed = tuple(allowed)
+        listed = ", ".join(self.allowed) if self.allowed else "none (final state)"
+        super().__init__(
+            f"cannot {trigger!r} task {task_id!r} in state {state!r}; allowed triggers: {listed}"
+        )
+
+
+class NotFound(WorkflowError):
+    """An unknown task, agency, cycle or event was named."""
+
+    def __init__(self, kind: str, key: object, hint: str = "") -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"unknown {kind} {key!r}" + (f"; {hint}" if hint else ""))
+
+
+class CycleClosedError(WorkflowError):
+    """The reporting cycle of the task is closed (or was never opened)."""
+
+
+class PayloadError(WorkflowError):
+    """The request lacks something the trigger needs, or carries something invalid."""
+
+
+class AgencyCeasedError(WorkflowError):
+    """The acting agency had ceased to exist on the day of the request."""
+
+    def __init__(
+        self, actor: str, ceased_on: object, successors: Sequence[str], task_id: str
+    ) -> None:
+        self.actor = actor
+        self.successors = tuple(successors)
+        self.task_id = task_id
+        names = ", ".join(self.successors) or "none"
+        super().__init__(
+            f"agency {actor!r} ceased on {ceased_on}; its successor ({names}) acts on "
+            f"task {task_id!r} now"
+        )
+
+
+class ConflictError(WorkflowError):
+    """Another writer changed the task between read and write."""
+
+    def __init__(self, task_id: str, expected_version: int, actual_version: int) -> None:
+        self.task_id = task_id
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            f"task {task_id!r} was changed by another writer: read version {expected_version}, "
+            f"now version {actual_version}; re-read the task and try again"
+        )
+
+
+class ConsolidationError(WorkflowError):
+    """Consolidation was refused: tasks are unreported and not waived."""
+
+    def __init__(self, year: int, missing: Sequence[tuple[str, str]]) -> None:
+        self.year = year
+        self.missing = tuple(missing)
+        agencies = sorted({agency for _, agency in self.missing})
+        super().__init__(
+            f"cannot consolidate {year}: {len(self.missing)} task(s) not reported by "
+            f"{', '.join(agencies)}; wait for them or pass waive=[...] naming each agency"
+        )
+
+
+class StoreError(Plan161Error):
+    """The database cannot be used as asked."""

@@ -1,0 +1,157 @@
+"""The project's cattrs Converter: plain values <-> the frozen plan model.
+
+Strict on purpose: text must be text (no ``5`` silently becoming ``"5"``), whole numbers must be
+whole numbers (not ``true``), lists must be lists (not a string split into characters).
+Dates unstructure to ISO text and structure from a ``date`` or ISO text, so that
+``structure(unstructure(plan)) == plan``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+import unicodedata
+from collections.abc import Callable
+from typing import Any, Literal
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from plan161_workflow.model.plan import Plan, Recurrence
+
+
+def _describe(value: object) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"a yes/no value ({value})"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dt.date):
+        return f"a date ({value.isoformat()})"
+    return f"{type(value).__name__} {value!r}"
+
+
+class ShapeError(ValueError):
+    """A value of the wrong shape; the message says what was found and what was expected."""
+
+
+def _text(value: object, _: type) -> str:
+    if not isinstance(value, str):
+        raise ShapeError(f"expected text, found {_describe(value)}; quote it if it is text")
+    return unicodedata.normalize("NFC", value)
+
+
+def _whole(value: object, _: type) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ShapeError(f"expected a whole number, found {_describe(value)}")
+    return value
+
+
+def _date(value: object, _: type) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ShapeError(f"expected a date written YYYY-MM-DD, found {_describe(value)}")
+
+
+def _recurrence(value: object, _: type) -> Recurrence:
+    if value == "yearly":
+        return Recurrence("yearly")
+    if isinstance(value, dict) and set(value) == {"once"}:
+        return Recurrence("once", _whole(value["once"], int))
+    raise ShapeError(f"expected 'yearly' or a mapping {{once: YEAR}}, found {_describe(value)}")
+
+
+def _unstructure_recurrence(value: Recurrence) -> object:
+    return "yearly" if value.kind == "yearly" else {"once": value.year}
+
+
+def _is_literal(tp: Any) -> bool:
+    return typing.get_origin(tp) is Literal
+
+
+def _literal_hook(tp: Any) -> Callable[[object, type], object]:
+    allowed = typing.get_args(tp)
+
+    def hook(value: object, _: type) -> object:
+        if isinstance(value, str):
+            value = unicodedata.normalize("NFC", value)
+        if value not in allowed:
+            raise ShapeError(
+                f"found {_describe(value)}; expected one of: {', '.join(map(str, allowed))}"
+            )
+        return value
+
+    return hook
+
+
+def _is_homogeneous_tuple(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def make_converter() -> cattrs.Converter:
+    """A fresh converter with the project's strict hooks and key names."""
+    conv = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    conv.register_structure_hook(str, _text)
+    conv.register_structure_hook(int, _whole)
+    conv.register_structure_hook(dt.date, _date)
+    conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
+    conv.register_structure_hook(Recurrence, _recurrence)
+    conv.register_unstructure_hook(Recurrence, _unstructure_recurrence)
+    conv.register_structure_hook_factory(_is_literal, _literal_hook)
+
+    def tuple_hook(tp: Any) -> Callable[[object, type], tuple[Any, ...]]:
+        item_type = typing.get_args(tp)[0]
+        base = conv.get_structure_hook(list[item_type])  # type: ignore[valid-type]
+
+        def hook(value: object, _: type) -> tuple[Any, ...]:
+            if not isinstance(value, list | tuple):
+                raise ShapeError(f"expected a list, found {_describe(value)}")
+            return tuple(base(value, list[item_type]))  # type: ignore[valid-type]
+
+        return hook
+
+    conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
+    # In a rules file the plan's identity sits under ``plan:``.
+    conv.register_structure_hook(
+        Plan,
+        make_dict_structure_fn(
+            Plan, conv, info=override(rename="plan"), _cattrs_forbid_extra_keys=True
+        ),
+    )
+    conv.register_unstructure_hook(
+        Plan, make_dict_unstructure_fn(Plan, conv, info=override(rename="plan"))
+    )
+    return conv
+
+
+CONVERTER = make_converter()
+"""The converter used by the loader, the store and the JSON exports."""
+
+
+def field_names(cls: type) -> dict[str, type]:
+    """Key name -> type for an attrs class, as written in a rules file."""
+    names: dict[str, type] = {}
+    hints = typing.get_type_hints(cls)
+    for f in attrs.fields(cls):
+        key = "plan" if (cls is Plan and f.name == "info") else f.name
+        names[key] = hints[f.name]
+    return names
+
+
+def required_names(cls: type) -> set[str]:
+    """Keys an attrs class needs (no default)."""
+    out = set()
+    for f in attrs.fields(cls):
+        if f.default is attrs.NOTHING:
+            out.add("plan" if (cls is Plan and f.name == "info") else f.name)
+    return out

@@ -1,0 +1,209 @@
+"""Read a rules file into plain Python values, remembering the line and column of every node.
+
+The YAML is composed into nodes (never constructed into objects) and converted here, so that a tag
+that would build an object (``!!python/object``) can only ever be refused, duplicate keys are
+caught, and every value's position is known. All text is normalised to NFC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Iterator
+from typing import Any
+
+import attrs
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+Path = tuple[str | int, ...]
+"""A path inside the document: ``("areas", 2, "lead", 0)``."""
+
+MAX_NODES = 200_000
+"""A larger document is refused (aliases can make a small file expand without bound)."""
+
+_TAG = "tag:yaml.org,2002:"
+_TIMESTAMP = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def format_path(path: Path) -> str:
+    """``("areas", 2, "lead", 0)`` -> ``areas[2].lead[0]``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+@attrs.frozen
+class SourceIssue:
+    """A problem found while reading: position (1-based) and message."""
+
+    line: int
+    column: int
+    path: Path
+    message: str
+
+
+@attrs.define
+class Document:
+    """A rules file as plain values, with the position of every node."""
+
+    data: Any
+    """Plain dicts, lists, strings, ints, floats, bools, dates and None."""
+    values: dict[Path, tuple[int, int]] = attrs.field(factory=dict)
+    """Path -> (line, column) of the value node, 1-based."""
+    keys: dict[Path, tuple[int, int]] = attrs.field(factory=dict)
+    """Path -> (line, column) of the key that introduces it, 1-based."""
+
+    def position(self, path: Path, *, key: bool = False) -> tuple[int, int]:
+        """Position of ``path``, or of its nearest ancestor that has one."""
+        table = self.keys if key else self.values
+        for n in range(len(path), -1, -1):
+            found = table.get(path[:n]) or self.values.get(path[:n])
+            if found:
+                return found
+        return (1, 1)
+
+
+class SourceError(Exception):
+    """The text cannot be read as a YAML document (carries the issues)."""
+
+    def __init__(self, issues: list[SourceIssue]) -> None:
+        self.issues = issues
+        super().__init__("; ".join(i.message for i in issues))
+
+
+def read_document(text: str) -> Document:
+    """Parse YAML text into a ``Document``.
+
+    Raises:
+        SourceError: syntax errors, several documents, forbidden tags, duplicate keys,
+            impossible dates, or a document too large.
+    """
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        root = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise SourceError([SourceIssue(line, col, (), f"YAML syntax error: {what}")]) from exc
+    except YAMLError as exc:
+        raise SourceError([SourceIssue(1, 1, (), f"YAML error: {exc}")]) from exc
+    if root is None:
+        raise SourceError([SourceIssue(1, 1, (), "the file is empty; expected a mapping")])
+    doc = Document(data=None)
+    issues: list[SourceIssue] = []
+    counter = iter(range(MAX_NODES))
+    try:
+        doc.data = _convert(root, (), doc, issues, counter)
+    except _TooLargeError as exc:
+        issues.append(
+            SourceIssue(1, 1, (), f"the document has more than {MAX_NODES} nodes; refusing it")
+        )
+        raise SourceError(issues) from exc
+    if issues:
+        raise SourceError(issues)
+    return doc
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def _pos(node: Node) -> tuple[int, int]:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _convert(
+    node: Node, path: Path, doc: Document, issues: list[SourceIssue], counter: Iterator[int]
+) -> Any:
+    if next(counter, None) is None:
+        raise _TooLargeError
+    doc.values[path] = _pos(node)
+    tag = str(node.tag or "")
+    if isinstance(node, MappingNode):
+        if tag != _TAG + "map":
+            return _bad_tag(node, path, tag, issues)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode) or str(key_node.tag) != _TAG + "str":
+                issues.append(SourceIssue(*_pos(key_node), path, _key_message(key_node)))
+                continue
+            key = unicodedata.normalize("NFC", str(key_node.value))
+            child = (*path, key)
+            if key in out:
+                first = doc.keys[child]
+                issues.append(
+                    SourceIssue(
+                        *_pos(key_node),
+                        child,
+                        f"duplicate key {key!r} (first at line {first[0]}); keep one",
+                    )
+                )
+                continue
+            doc.keys[child] = _pos(key_node)
+            out[key] = _convert(value_node, child, doc, issues, counter)
+        return out
+    if isinstance(node, SequenceNode):
+        if tag != _TAG + "seq":
+            return _bad_tag(node, path, tag, issues)
+        return [
+            _convert(item, (*path, i), doc, issues, counter) for i, item in enumerate(node.value)
+        ]
+    return _scalar(node, path, tag, issues)
+
+
+def _key_message(node: Node) -> str:
+    value = getattr(node, "value", "")
+    shown = value if isinstance(value, str) else "a collection"
+    return f"keys must be plain text; found {shown!r}; quote it or rename it"
+
+
+def _bad_tag(node: Node, path: Path, tag: str, issues: list[SourceIssue]) -> None:
+    shown = tag.replace(_TAG, "!!")
+    issues.append(
+        SourceIssue(
+            *_pos(node),
+            path,
+            f"YAML tag {shown!r} is not allowed: rules files hold plain text, numbers, dates, "
+            "lists and mappings only; remove the tag",
+        )
+    )
+
+
+def _scalar(node: Node, path: Path, tag: str, issues: list[SourceIssue]) -> Any:
+    text = str(node.value)
+    kind = tag.removeprefix(_TAG) if tag.startswith(_TAG) else None
+    if kind == "str":
+        return unicodedata.normalize("NFC", text)
+    if kind == "null":
+        return None
+    if kind == "bool":
+        return text.lower() == "true"
+    if kind == "int":
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return int(text.replace("_", ""))
+    if kind == "float":
+        low = text.lower().lstrip("+-")
+        if low in (".inf", ".nan"):
+            return math.inf if low == ".inf" else math.nan
+        return float(text.replace("_", ""))
+    if kind == "timestamp":
+        match = _TIMESTAMP.match(text)
+        if not match:
+            issues.append(
+                SourceIssue(*_pos(node), path, f"expected a date YYYY-MM-DD, found {text!r}")
+            )
+            return None
+        try:
+            return dt.date(*(int(g) for g in match.groups()))
+        except ValueError:
+            issues.append(SourceIssue(*_pos(node), path, f"impossible date {text!r}: no such day"))
+            return None
+    return _bad_tag(node, path, tag, issues)

@@ -1,0 +1,374 @@
+"""Reads and writes: tasks, events (hash-chained), rules versions, cycles, consolidations.
+
+Every write happens inside ``Store.write()``: one ``BEGIN IMMEDIATE`` transaction, so a task row
+and its event are written together or not at all, and the chain's head cannot move underneath.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import sqlite_utils
+
+from plan161_workflow.errors import ConflictError, NotFound, StoreError
+from plan161_workflow.model.task import Event, Task
+from plan161_workflow.store import schema
+from plan161_workflow.store.chain import GENESIS, canonical, event_hash
+
+TASK_COLUMNS = (
+    "id",
+    "year",
+    "area",
+    "duty",
+    "agency",
+    "original_agency",
+    "coordinating",
+    "due",
+    "state",
+    "version",
+    "report",
+    "reported_at",
+    "days_late",
+    "rating",
+)
+_SELECT_TASK = f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks"
+EVENT_COLUMNS = (
+    "seq",
+    "task_id",
+    "trigger",
+    "from_state",
+    "to_state",
+    "actor",
+    "at",
+    "outcome",
+    "payload",
+    "version",
+    "request_id",
+    "hash",
+)
+_SELECT_EVENT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+
+
+def row_to_task(row: Sequence[Any]) -> Task:
+    """A ``Task`` from a row selected with ``TASK_COLUMNS``."""
+    (
+        tid,
+        year,
+        area,
+        duty,
+        agency,
+        original,
+        coordinating,
+        due,
+        state,
+        version,
+        report,
+        reported_at,
+        late,
+        rating,
+    ) = row
+    return Task(
+        id=tid,
+        year=year,
+        area=area,
+        duty=duty,
+        agency=agency,
+        coordinating=tuple(json.loads(coordinating)),
+        due=dt.date.fromisoformat(due) if due else None,
+        state=state,
+        version=version,
+        original_agency=original,
+        report=json.loads(report) if report else None,
+        reported_at=dt.datetime.fromisoformat(reported_at) if reported_at else None,
+        days_late=late,
+        rating=rating,
+    )
+
+
+def row_to_event(row: Sequence[Any]) -> Event:
+    """An ``Event`` from a row selected with ``EVENT_COLUMNS``."""
+    seq, task_id, trigger, from_state, to_state, actor, at, outcome, payload, _, _, digest = row
+    return Event(
+        seq=seq,
+        task_id=task_id,
+        trigger=trigger,
+        from_state=from_state,
+        to_state=to_state,
+        actor=actor,
+        at=dt.datetime.fromisoformat(at),
+        outcome=outcome,
+        payload=json.loads(payload),
+        hash=digest,
+    )
+
+
+def _column(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list | tuple):
+        return canonical(value)
+    return value
+
+
+class Store:
+    """One connection to a plan161 database."""
+
+    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self.db: sqlite_utils.Database = schema.connect(path)
+        self.conn: sqlite3.Connection = self.db.conn
+        self._depth = 0
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    @contextmanager
+    def write(self) -> Iterator[None]:
+        """One immediate transaction; nested uses join the outer one.
+
+        Raises:
+            StoreError: the database stayed locked past the busy timeout, or failed.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(
+                f"cannot start a write on {self.path or 'memory'}: {exc}; "
+                "another writer held the database too long; try again"
+            ) from exc
+        self._depth = 1
+        try:
+            yield
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        finally:
+            self._depth = 0
+
+    # -- rules and cycles ------------------------------------------------------------------
+    def save_rules(self, digest: str, plan_json: str, at: dt.datetime) -> None:
+        """Record a rules version and make it the latest (again, when recorded before)."""
+        with self.write():
+            ordinal = self.conn.execute("SELECT coalesce(max(ordinal), 0) + 1 FROM rules")
+            self.conn.execute(
+                "INSERT INTO rules(hash, plan, added_at, ordinal) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(hash) DO UPDATE SET ordinal = excluded.ordinal",
+                (digest, plan_json, at.isoformat(), ordinal.fetchone()[0]),
+            )
+
+    def latest_rules(self) -> tuple[str, str] | None:
+        """(hash, plan JSON) of the most recently recorded rules, if any."""
+        row = self.conn.execute(
+            "SELECT hash, plan FROM rules ORDER BY ordinal DESC LIMIT 1"
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def rules_json(self, digest: str) -> str:
+        """Plan JSON of a recorded rules version.
+
+        Raises:
+            NotFound: no such version.
+        """
+        row = self.conn.execute("SELECT plan FROM rules WHERE hash = ?", (digest,)).fetchone()
+        if row is None:
+            raise NotFound("rules version", digest)
+        return str(row[0])
+
+    def cycle(self, year: int) -> dict[str, Any] | None:
+        """The cycle row of ``year``, if opened."""
+        row = self.conn.execute(
+            "SELECT year, rules_hash, opened_at, closed_at FROM cycles WHERE year = ?", (year,)
+        ).fetchone()
+        return (
+            dict(zip(("year", "rules_hash", "opened_at", "closed_at"), row, strict=True))
+            if row
+            else None
+        )
+
+    def cycles(self) -> list[dict[str, Any]]:
+        """Every cycle row, by year."""
+        rows = self.conn.execute(
+            "SELECT year, rules_hash, opened_at, closed_at FROM cycles ORDER BY year"
+        ).fetchall()
+        return [
+            dict(zip(("year", "rules_hash", "opened_at", "closed_at"), r, strict=True))
+            for r in rows
+        ]
+
+    def insert_cycle(self, year: int, digest: str, at: dt.datetime) -> None:
+        """Record that ``year`` was opened with rules ``digest``."""
+        self.conn.execute(
+            "INSERT INTO cycles(year, rules_hash, opened_at) VALUES (?, ?, ?)",
+            (year, digest, at.isoformat()),
+        )
+
+    def close_cycle(self, year: int, at: dt.datetime) -> None:
+        """Mark ``year`` closed."""
+        self.conn.execute("UPDATE cycles SET closed_at = ? WHERE year = ?", (at.isoformat(), year))
+
+    # -- tasks ------------------------------------------------------------------------------
+    def insert_task(self, task: Task) -> bool:
+        """Insert a new task; False when a task with that id exists already."""
+        cur = self.conn.execute(
+            f"INSERT OR IGNORE INTO tasks({', '.join(TASK_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(TASK_COLUMNS))})",
+            [_column(getattr(task, c)) for c in TASK_COLUMNS],
+        )
+        return cur.rowcount == 1
+
+    def task_for_update(self, task_id: str) -> tuple[Task, bool]:
+        """The task and whether its cycle is open.
+
+        Raises:
+            NotFound: no such task.
+        """
+        row = self.conn.execute(
+            f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL "
+            "FROM tasks t JOIN cycles c ON c.year = t.year WHERE t.id = ?",
+            (task_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound("task", task_id, "list tasks with Engine.tasks() or 'plan161 status'")
+        return row_to_task(row[:-1]), bool(row[-1])
+
+    def update_task(self, task: Task, updates: Mapping[str, Any]) -> int:
+        """Apply ``updates`` to ``task`` if it is still at ``task.version``; return the new version.
+
+        Raises:
+            ConflictError: another writer changed the task first.
+        """
+        columns = [*updates, "version"]
+        values = [_column(v) for v in updates.values()]
+        cur = self.conn.execute(
+            f"UPDATE tasks SET {', '.join(c + ' = ?' for c in columns)} "
+            "WHERE id = ? AND version = ?",
+            [*values, task.version + 1, task.id, task.version],
+        )
+        if cur.rowcount != 1:
+            now = self.conn.execute("SELECT version FROM tasks WHERE id = ?", (task.id,)).fetchone()
+            raise ConflictError(task.id, task.version, now[0] if now else -1)
+        return task.version + 1
+
+    def select_tasks(self, where: str = "", params: Sequence[Any] = ()) -> list[Task]:
+        """Tasks matching a SQL condition, by id."""
+        sql = _SELECT_TASK + (f" WHERE {where}" if where else "") + " ORDER BY year, id"
+        return [row_to_task(r) for r in self.conn.execute(sql, params)]
+
+    # -- events -----------------------------------------------------------------------------
+    def append_event(
+        self,
+        *,
+        task_id: str,
+        trigger: str,
+        from_state: str | None,
+        to_state: str | None,
+        actor: str,
+        at: dt.datetime,
+        outcome: str,
+        payload: Mapping[str, Any],
+        version: int | None = None,
+        request_id: str | None = None,
+        request_key: str | None = None,
+    ) -> int:
+        """Append an event at the head of the chain; return its sequence number."""
+        head = self.conn.execute(
+            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        seq, previous = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        fields = {
+            "seq": seq,
+            "task_id": task_id,
+            "trigger": trigger,
+            "from_state": from_state,
+            "to_state": to_state,
+            "actor": actor,
+            "at": at.isoformat(),
+            "outcome": outcome,
+            "payload": canonical(payload),
+            "version": version,
+            "request_id": request_id,
+        }
+        fields["hash"] = event_hash(previous, fields)
+        fields["request_key"] = request_key
+        self.conn.execute(
+            f"INSERT INTO events({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+            list(fields.values()),
+        )
+        return seq
+
+    def events(self, task_id: str) -> list[Event]:
+        """The history of one task, oldest first."""
+        return [
+            row_to_event(r)
+            for r in self.conn.execute(
+                _SELECT_EVENT + " WHERE task_id = ? ORDER BY seq", (task_id,)
+            )
+        ]
+
+    def event_rows(
+        self, after: int = 0, limit: int | None = None, applied_only: bool = False
+    ) -> list[dict[str, Any]]:
+        """Raw event rows after sequence ``after``, in commit order."""
+        sql = (
+            _SELECT_EVENT + " WHERE seq > ?" + (" AND outcome = 'applied'" if applied_only else "")
+        )
+        sql += " ORDER BY seq" + (" LIMIT ?" if limit is not None else "")
+        params: list[Any] = [after] + ([limit] if limit is not None else [])
+        return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in self.conn.execute(sql, params)]
+
+    def request(self, request_id: str) -> tuple[str, str, int] | None:
+        """(task id, request key, sequence) of an earlier request with this id."""
+        row = self.conn.execute(
+            "SELECT task_id, request_key, seq FROM events WHERE request_id = ?", (request_id,)
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
+    # -- consolidations -------------------------------------------------------------------
+    def insert_consolidation(
+        self, seq: int, year: int, at: dt.datetime, actor: str, record: Mapping[str, Any]
+    ) -> None:
+        """Store a consolidated-report record (its event is ``seq``)."""
+        self.conn.execute(
+            "INSERT INTO consolidations(seq, year, at, actor, tasks, missing, waived, recipients) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                seq,
+                year,
+                at.isoformat(),
+                actor,
+                canonical(record["tasks"]),
+                canonical(record["missing"]),
+                canonical(record["waived"]),
+                canonical(record["recipients"]),
+            ),
+        )
+
+    def consolidations(self, year: int) -> list[dict[str, Any]]:
+        """Consolidated-report records of ``year``, oldest first."""
+        cols = ("seq", "year", "at", "actor", "tasks", "missing", "waived", "recipients")
+        rows = self.conn.execute(
+            f"SELECT {', '.join(cols)} FROM consolidations WHERE year = ? ORDER BY seq", (year,)
+        )
+        out = []
+        for r in rows:
+            rec = dict(zip(cols, r, strict=True))
+            for key in ("tasks", "missing", "waived", "recipients"):
+                rec[key] = json.loads(rec[key])
+            out.append(rec)
+        return out

@@ -1,0 +1,1 @@
+"""The task lifecycle: its definition (pure data) and the shared state machine."""

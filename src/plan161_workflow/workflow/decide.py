@@ -1,0 +1,211 @@
+"""Who may do what, when, with what: the pure decision behind every ``fire``.
+
+``decide`` takes a task as it is, a request and the time, and either returns the change to make
+or raises the ``WorkflowError`` that explains the refusal. It touches no database and no clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from plan161_workflow.calendar import days_late
+from plan161_workflow.errors import (
+    AgencyCeasedError,
+    CycleClosedError,
+    InvalidTransition,
+    NotFound,
+    PayloadError,
+    PermissionDenied,
+)
+from plan161_workflow.model.plan import Plan, Requirement, Role
+from plan161_workflow.model.task import Task
+from plan161_workflow.rules.checks import suggest
+from plan161_workflow.workflow.machine import Lifecycle
+from plan161_workflow.workflow.succession import Succession
+
+REPORT_KEYS = frozenset({"summary", "indicators", "attachments"})
+
+
+@attrs.frozen
+class Outcome:
+    """An accepted request: the new state, the task columns to change, the event payload."""
+
+    to_state: str
+    updates: dict[str, Any]
+    payload: dict[str, Any]
+
+
+class Rulebook:
+    """Everything ``decide`` needs from a plan, indexed once."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.lifecycle = Lifecycle(plan.workflow)
+        self.succession = Succession(plan)
+        self.agencies = frozenset(a.code for a in plan.agencies)
+        self.participants = plan.participants()
+        self.overseers = frozenset(plan.expand(plan.roles.overseers))
+        self.ratings = tuple(r.code for r in plan.rating_scale)
+        wf = plan.workflow
+        self.role_of: dict[str, Role] = {t.trigger: t.role for t in wf.transitions}
+        self.role_of.update({a.trigger: a.role for a in wf.actions})
+        self.needs: dict[str, Requirement | None] = {t.trigger: t.requires for t in wf.transitions}
+        self.needs.update({a.trigger: a.requires for a in wf.actions})
+
+    def holder(self, role: str, on: dt.date) -> str:
+        """The agency holding a plan role (consolidator, evaluator) on a day."""
+        code: str = getattr(self.plan.roles, role)
+        return self.succession.holder(code, on, role=role)
+
+    def may(self, role: Role, actor: str, task: Task, on: dt.date) -> bool:
+        """Whether ``actor`` plays ``role`` for ``task`` on day ``on``."""
+        if role == "responsible":
+            return actor == task.agency
+        if role == "coordinating":
+            return actor in task.coordinating or any(
+                self.succession.holder(c, on, unit=task.unit) == actor for c in task.coordinating
+            )
+        if role in ("consolidator", "evaluator"):
+            return actor == self.holder(role, on)
+        if role == "overseer":
+            return actor in self.overseers
+        return actor in self.participants or actor in self.succession.successor_codes
+
+    def who_may(self, role: Role, task: Task, on: dt.date) -> tuple[str, ...]:
+        """Agencies that play ``role`` for ``task`` (for messages)."""
+        if role == "responsible":
+            return (task.agency,)
+        if role == "coordinating":
+            return task.coordinating
+        if role in ("consolidator", "evaluator"):
+            return (self.holder(role, on),)
+        if role == "overseer":
+            return tuple(sorted(self.overseers))
+        return ("any agency with a role in the plan",)
+
+
+def decide(
+    book: Rulebook,
+    task: Task,
+    trigger: str,
+    actor: str,
+    args: Mapping[str, Any],
+    now: dt.datetime,
+    *,
+    cycle_open: bool,
+) -> Outcome:
+    """The change ``trigger`` by ``actor`` makes to ``task`` at ``now``.
+
+    Raises:
+        NotFound: unknown trigger or agency.
+        CycleClosedError: the task's cycle is closed.
+        AgencyCeasedError: the actor had ceased to exist on that day.
+        PermissionDenied: the actor may not fire this trigger on this task.
+        InvalidTransition: the trigger is not allowed in the task's state.
+        PayloadError: the request lacks what the trigger needs or carries something invalid.
+    """
+    lifecycle = book.lifecycle
+    if trigger not in book.role_of:
+        known = sorted(book.role_of)
+        raise NotFound(
+            "trigger", trigger, f"triggers: {', '.join(known)}" + suggest(trigger, known)
+        )
+    if actor not in book.agencies:
+        raise NotFound(
+            "agency", actor, "agencies are named by code" + suggest(actor, book.agencies)
+        )
+    if not cycle_open:
+        raise CycleClosedError(f"the {task.year} cycle is closed; task {task.id!r} cannot change")
+    today = now.date()
+    ceased = book.succession.ceased_on(actor, today)
+    if ceased is not None:
+        raise AgencyCeasedError(actor, ceased, book.succession.successors_of(actor), task.id)
+    role = book.role_of[trigger]
+    if not book.may(role, actor, task, today):
+        raise PermissionDenied(actor, trigger, task.id, book.who_may(role, task, today))
+    allowed = lifecycle.allowed(task.state)
+    if trigger not in allowed:
+        raise InvalidTransition(task.id, task.state, trigger, allowed)
+    payload = _payload(book, book.needs[trigger], trigger, args, task)
+    to_state = lifecycle.fire(trigger, task.state)
+    updates: dict[str, Any] = {"state": to_state}
+    if "report" in payload:
+        updates["report"] = payload["report"]
+    if to_state == lifecycle.workflow.reported_state and task.reported_at is None:
+        updates["reported_at"] = now
+        updates["days_late"] = days_late(task.due, today) if task.due else 0
+    if "rating" in payload:
+        updates["rating"] = payload["rating"]
+    if trigger == "reassign" or "agency" in payload:
+        updates["agency"] = payload["agency"]
+        payload["previous_agency"] = task.agency
+    return Outcome(to_state, updates, payload)
+
+
+def _payload(
+    book: Rulebook, need: Requirement | None, trigger: str, args: Mapping[str, Any], task: Task
+) -> dict[str, Any]:
+    given = {k: v for k, v in args.items() if v is not None}
+    expected = {need} if need else set()
+    extra = set(given) - expected
+    if extra:
+        raise PayloadError(
+            f"{trigger!r} takes {', '.join(sorted(expected)) or 'no arguments'}; "
+            f"unexpected: {', '.join(sorted(extra))}"
+        )
+    if need is None:
+        return {}
+    value = given.get(need)
+    if need == "report":
+        return {"report": _report(value, trigger, task.id)}
+    if need == "rating":
+        if value not in book.ratings:
+            raise PayloadError(
+                f"{trigger!r} on task {task.id!r} needs rating= one of {', '.join(book.ratings)}; "
+                f"got {value!r}" + (suggest(value, book.ratings) if isinstance(value, str) else "")
+            )
+        return {"rating": value}
+    if need == "agency":
+        if value not in book.agencies:
+            raise PayloadError(
+                f"{trigger!r} needs agency= an agency code; got {value!r}"
+                + (suggest(value, book.agencies) if isinstance(value, str) else "")
+            )
+        if value == task.agency:
+            raise PayloadError(f"task {task.id!r} is already held by {value!r}")
+        return {"agency": value}
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"{trigger!r} on task {task.id!r} needs {need}= a non-empty text")
+    return {need: value}
+
+
+def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise PayloadError(f"{trigger!r} on task {task_id!r} needs report={{'summary': ...}}")
+    extra = set(value) - REPORT_KEYS
+    if extra:
+        raise PayloadError(
+            f"report keys are {', '.join(sorted(REPORT_KEYS))}; "
+            f"unexpected: {', '.join(sorted(map(str, extra)))}"
+        )
+    summary = value.get("summary")
+    if not isinstance(summary, str) or not summary.strip():
+        raise PayloadError(
+            f"{trigger!r} on task {task_id!r} needs a report with a non-empty summary"
+        )
+    indicators = value.get("indicators", {})
+    if not isinstance(indicators, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, int | float | str) and not isinstance(v, bool)
+        for k, v in indicators.items()
+    ):
+        raise PayloadError("report indicators must map names to numbers or text")
+    attachments = value.get("attachments", [])
+    if not isinstance(attachments, list | tuple) or not all(
+        isinstance(a, str) and a for a in attachments
+    ):
+        raise PayloadError("report attachments must be a list of references (text)")
+    return {"summary": summary, "indicators": dict(indicators), "attachments": list(attachments)}

@@ -1,0 +1,61 @@
+"""Which agency holds a duty on a given day, following successors (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from plan161_workflow.model.plan import Agency, Plan
+
+
+class Succession:
+    """Answers 'who holds this agency's duty on that day' for one plan."""
+
+    def __init__(self, plan: Plan) -> None:
+        self._by_code: dict[str, Agency] = {a.code: a for a in plan.agencies}
+        self.successor_codes = frozenset(s.agency for a in plan.agencies for s in a.successors)
+        """Agencies that take over from another at some point."""
+
+    def ceased_on(self, code: str, day: dt.date) -> dt.date | None:
+        """The last day of ``code`` if it no longer exists on ``day``, else ``None``."""
+        agency = self._by_code.get(code)
+        if agency is None or agency.valid_to is None or day <= agency.valid_to:
+            return None
+        return agency.valid_to
+
+    def successors_of(self, code: str) -> tuple[str, ...]:
+        """Direct successors of ``code``, in the order the rules list them."""
+        agency = self._by_code.get(code)
+        return tuple(s.agency for s in agency.successors) if agency else ()
+
+    def holder(
+        self, code: str, on: dt.date, *, role: str | None = None, unit: str | None = None
+    ) -> str:
+        """The agency that holds ``code``'s duty on day ``on``.
+
+        ``role`` names a plan role (consolidator, evaluator, overseer, recipient), ``unit`` an area
+        or duty id; a successor takes over only what its scope covers. Follows chains (A -> B -> C).
+        Returns ``code`` itself while it exists, or when no successor covers the duty (the rules
+        loader refuses such a file).
+        """
+        seen = {code}
+        while True:
+            agency = self._by_code.get(code)
+            if agency is None or agency.valid_to is None or on <= agency.valid_to:
+                return code
+            nxt = next(
+                (
+                    s.agency
+                    for s in agency.successors
+                    if s.effective <= on
+                    and (
+                        s.scope.is_everything
+                        or (role is not None and role in s.scope.roles)
+                        or (unit is not None and (unit in s.scope.areas or unit in s.scope.duties))
+                    )
+                ),
+                None,
+            )
+            if nxt is None or nxt in seen:
+                return code
+            seen.add(nxt)
+            code = nxt
