@@ -1,0 +1,1 @@
+"""Views, metrics, reports and exports built on the engine."""
