@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from types import TracebackType
 from typing import Any
 
+import attrs
+
 from plan161_workflow.calendar import WorkingCalendar, reminder_date
 from plan161_workflow.clock import Clock, system_clock
 from plan161_workflow.cycle import plan_tasks
@@ -34,8 +36,11 @@ from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Event, Notice, Task
 from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.chain import canonical
+from plan161_workflow.store.feed import Change, change_from_row
 from plan161_workflow.store.repo import Store
+from plan161_workflow.store.verify import VerifyReport, verify
 from plan161_workflow.workflow.decide import Rulebook, decide
+from plan161_workflow.workflow.replay import replay
 
 _FILTERS = ("year", "state", "agency", "area", "duty")
 
@@ -84,7 +89,15 @@ class Engine:
             self.store.close()
             raise StoreError(f"{os.fspath(path)} holds no rules; open it with Engine(plan, db=...)")
         digest, text = latest
-        self._use(CONVERTER.structure(json.loads(text), Plan), digest)
+        try:
+            plan = CONVERTER.structure(json.loads(text), Plan)
+        except Exception as exc:
+            self.store.close()
+            raise StoreError(
+                f"the rules stored in {os.fspath(path)} cannot be read ({type(exc).__name__}); "
+                "the file was changed outside plan161 or by a newer version"
+            ) from exc
+        self._use(plan, digest)
         return self
 
     def _use(self, plan: Plan, digest: str) -> None:
@@ -194,6 +207,7 @@ class Engine:
         text: str | None = None,
         agency: str | None = None,
         expected_version: int | None = None,
+        on_conflict: str = "raise",
         request_id: str | None = None,
     ) -> Task:
         """Fire ``trigger`` on a task as agency ``actor`` and return the task afterwards.
@@ -201,19 +215,26 @@ class Engine:
         ``report`` goes with ``submit`` (``{"summary": ..., "indicators": {...},
         "attachments": [...]}``), ``reason`` with ``send_back``, ``rating`` with ``evaluate``,
         ``text`` with ``contribute`` and ``comment``, ``agency`` with ``reassign``.
-        ``expected_version`` makes the change conditional on the version the caller read.
-        A refused attempt is recorded in the history and changes nothing.
+
+        ``expected_version`` makes the change conditional on the version the caller read: if
+        another writer changed the task since, ``ConflictError`` (``on_conflict="raise"``) or the
+        trigger is checked again against the fresh state (``on_conflict="retry"``).
+        ``request_id`` makes the call idempotent: repeating it returns the first result and writes
+        nothing; the same id with other arguments is refused. A refused attempt is recorded in the
+        history and changes nothing.
 
         Raises:
             NotFound: unknown task, trigger or agency.
             PermissionDenied: the actor may not fire this trigger on this task.
             InvalidTransition: the trigger is not allowed in the task's state.
-            PayloadError: a missing summary, rating, reason, text or agency.
+            PayloadError: a missing summary, rating, reason, text or agency; a reused request id.
             CycleClosedError: the task's cycle is closed.
             AgencyCeasedError: the actor no longer exists (the error names its successor).
             ConflictError: ``expected_version`` is not the task's version.
             StoreError: the database could not be written.
         """
+        if on_conflict not in ("raise", "retry"):
+            raise ValueError(f"on_conflict must be 'raise' or 'retry', not {on_conflict!r}")
         args = {
             "report": report,
             "reason": reason,
@@ -221,12 +242,17 @@ class Engine:
             "text": text,
             "agency": agency,
         }
+        key = canonical([task_id, trigger, actor, args]) if request_id is not None else None
         now = self.clock()
         refusal: WorkflowError | None = None
         with self.store.write():
+            if request_id is not None:
+                earlier = self.store.request(request_id)
+                if earlier is not None:
+                    return self._repeat(request_id, key, *earlier)
             task, cycle_open = self.store.task_for_update(task_id)
-            if expected_version is not None and expected_version != task.version:
-                raise ConflictError(task_id, expected_version, task.version)
+            if expected_version not in (None, task.version) and on_conflict == "raise":
+                raise ConflictError(task_id, expected_version or 0, task.version)
             try:
                 outcome = decide(self.book, task, trigger, actor, args, now, cycle_open=cycle_open)
             except WorkflowError as exc:
@@ -255,10 +281,38 @@ class Engine:
                     payload=outcome.payload,
                     version=version,
                     request_id=request_id,
+                    request_key=key,
                 )
         if refusal is not None:
             raise refusal
-        return self.task(task_id)
+        return attrs.evolve(task, version=version, **outcome.updates)
+
+    def _repeat(
+        self, request_id: str, key: str | None, task_id: str, first_key: str, seq: int
+    ) -> Task:
+        if key != first_key:
+            raise PayloadError(
+                f"request id {request_id!r} was already used for another request "
+                f"(on task {task_id!r}); use a new id for a new request"
+            )
+        return self._task_as_of(task_id, seq)
+
+    def _task_as_of(self, task_id: str, seq: int) -> Task:
+        """The task as it was right after event ``seq``, rebuilt from its history."""
+        task = self.task(task_id)
+        rows = [r for r in self.store.event_rows_of(task_id) if r["seq"] <= seq]
+        cols = replay(rows) or {}
+        at = cols.get("reported_at")
+        return attrs.evolve(
+            task,
+            state=cols["state"],
+            version=cols["version"],
+            agency=cols["agency"],
+            report=cols["report"],
+            rating=cols["rating"],
+            days_late=cols["days_late"],
+            reported_at=dt.datetime.fromisoformat(at) if at else None,
+        )
 
     def consolidate(self, year: int, *, actor: str, waive: Iterable[str] = ()) -> dict[str, Any]:
         """Consolidate every reported task of ``year`` in one transaction.
@@ -334,6 +388,36 @@ class Engine:
             )
             self.store.insert_consolidation(seq, year, now, actor, record)
         return record
+
+    # -- integrity, integration, backups ------------------------------------------------------
+    def verify(self, expect_head: str | None = None) -> VerifyReport:
+        """Recompute the hash chain and replay every task from its events.
+
+        ``report.ok`` is True when intact; otherwise ``first_bad_event`` names the first event
+        that was changed, inserted or removed, and ``task_problems`` every task whose stored state
+        disagrees with its history. ``expect_head`` (a head hash kept elsewhere) also catches a
+        history rewritten with recomputed hashes.
+        """
+        return verify(self.store.conn, expect_head)
+
+    def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
+        """Committed changes after cursor ``after``, oldest first, at most ``limit``.
+
+        The cursor is the change's ``seq``: poll with the last one seen to resume without missing
+        or repeating a change. Refused attempts are history, not changes, and are not listed.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        rows = self.store.event_rows(after=after, limit=limit, applied_only=True)
+        return [change_from_row(r) for r in rows]
+
+    def backup(self, target: str | os.PathLike[str]) -> None:
+        """Write a consistent copy of the database to ``target`` while writers may run.
+
+        Raises:
+            StoreError: the copy could not be written.
+        """
+        self.store.backup(target)
 
     # -- queries -----------------------------------------------------------------------------
     def task(self, task_id: str) -> Task:

@@ -11,8 +11,8 @@ import sys
 
 import click
 
+from plan161_workflow.cli import rules_cmds, store_cmds  # noqa: F401  (registers commands)
 from plan161_workflow.cli.base import cli
-from plan161_workflow.cli import rules_cmds  # noqa: F401  (registers commands)
 from plan161_workflow.errors import Plan161Error
 
 __all__ = ["cli", "main"]
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:  # bad paths and values given on the command line
         click.echo(f"error: {exc}", err=True)
         return 1
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback for users
+    except Exception as exc:
         click.echo(f"internal error: {type(exc).__name__}: {exc}; please report it", err=True)
         return 2
     return int(result or 0)

@@ -12,8 +12,9 @@ from plan161_workflow.rules.convert import CONVERTER
 
 def _unit_json(plan: Plan, unit: Area | Duty, calendar: WorkingCalendar) -> dict[str, Any]:
     years = [y for y in plan.info.years if not isinstance(unit, Duty) or unit.recurrence.applies(y)]
-    due = {str(y): (d.isoformat() if (d := due_date(plan, unit, y, calendar)) else None)
-           for y in years}
+    due = {
+        str(y): (d.isoformat() if (d := due_date(plan, unit, y, calendar)) else None) for y in years
+    }
     out: dict[str, Any] = {
         "id": unit.id,
         "title": unit.title,
@@ -58,8 +59,11 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "reminders": CONVERTER.unstructure(plan.reminders),
         "workflow": CONVERTER.unstructure(plan.workflow),
         "tasks_per_year": {
-            str(y): sum(len(plan.expand(u.lead)) for u in plan.units()
-                        if not isinstance(u, Duty) or u.recurrence.applies(y))
+            str(y): sum(
+                len(plan.expand(u.lead))
+                for u in plan.units()
+                if not isinstance(u, Duty) or u.recurrence.applies(y)
+            )
             for y in plan.info.years
         },
     }

@@ -53,6 +53,19 @@ EVENT_COLUMNS = (
     "hash",
 )
 _SELECT_EVENT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
+_INSERT_TASK = (
+    f"INSERT OR IGNORE INTO tasks({', '.join(TASK_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
+)
+_TASK_FOR_UPDATE = (
+    f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL "
+    "FROM tasks t JOIN cycles c ON c.year = t.year WHERE t.id = ?"
+)
+_INSERT_FIELDS = (*EVENT_COLUMNS[:-1], "hash", "request_key")
+_INSERT_EVENT = (
+    f"INSERT INTO events({', '.join(_INSERT_FIELDS)}) "
+    f"VALUES ({', '.join('?' * len(_INSERT_FIELDS))})"
+)
 
 
 def row_to_task(row: Sequence[Any]) -> Task:
@@ -124,6 +137,7 @@ class Store:
         self.db: sqlite_utils.Database = schema.connect(path)
         self.conn: sqlite3.Connection = self.db.conn
         self._depth = 0
+        self._updates: dict[tuple[str, ...], str] = {}
 
     def close(self) -> None:
         """Close the connection."""
@@ -154,12 +168,35 @@ class Store:
         try:
             yield
             self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self._rollback()
+            raise StoreError(
+                f"the write to {self.path or 'memory'} failed and was rolled back: {exc}"
+            ) from exc
         except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         finally:
             self._depth = 0
+
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
+    def backup(self, target: str | os.PathLike[str]) -> None:
+        """Copy the database to ``target`` with SQLite's online backup (writers may run).
+
+        Raises:
+            StoreError: the copy could not be written.
+        """
+        try:
+            dest = sqlite3.connect(os.fspath(target))
+            try:
+                self.conn.backup(dest)
+            finally:
+                dest.close()
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot back up to {os.fspath(target)}: {exc}") from exc
 
     # -- rules and cycles ------------------------------------------------------------------
     def save_rules(self, digest: str, plan_json: str, at: dt.datetime) -> None:
@@ -225,11 +262,7 @@ class Store:
     # -- tasks ------------------------------------------------------------------------------
     def insert_task(self, task: Task) -> bool:
         """Insert a new task; False when a task with that id exists already."""
-        cur = self.conn.execute(
-            f"INSERT OR IGNORE INTO tasks({', '.join(TASK_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(TASK_COLUMNS))})",
-            [_column(getattr(task, c)) for c in TASK_COLUMNS],
-        )
+        cur = self.conn.execute(_INSERT_TASK, [_column(getattr(task, c)) for c in TASK_COLUMNS])
         return cur.rowcount == 1
 
     def task_for_update(self, task_id: str) -> tuple[Task, bool]:
@@ -238,11 +271,7 @@ class Store:
         Raises:
             NotFound: no such task.
         """
-        row = self.conn.execute(
-            f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL "
-            "FROM tasks t JOIN cycles c ON c.year = t.year WHERE t.id = ?",
-            (task_id,),
-        ).fetchone()
+        row = self.conn.execute(_TASK_FOR_UPDATE, (task_id,)).fetchone()
         if row is None:
             raise NotFound("task", task_id, "list tasks with Engine.tasks() or 'plan161 status'")
         return row_to_task(row[:-1]), bool(row[-1])
@@ -253,13 +282,13 @@ class Store:
         Raises:
             ConflictError: another writer changed the task first.
         """
-        columns = [*updates, "version"]
+        columns = tuple(updates)
+        sql = self._updates.get(columns)
+        if sql is None:
+            sets = ", ".join(f"{c} = ?" for c in (*columns, "version"))
+            sql = self._updates[columns] = f"UPDATE tasks SET {sets} WHERE id = ? AND version = ?"
         values = [_column(v) for v in updates.values()]
-        cur = self.conn.execute(
-            f"UPDATE tasks SET {', '.join(c + ' = ?' for c in columns)} "
-            "WHERE id = ? AND version = ?",
-            [*values, task.version + 1, task.id, task.version],
-        )
+        cur = self.conn.execute(sql, [*values, task.version + 1, task.id, task.version])
         if cur.rowcount != 1:
             now = self.conn.execute("SELECT version FROM tasks WHERE id = ?", (task.id,)).fetchone()
             raise ConflictError(task.id, task.version, now[0] if now else -1)
@@ -306,10 +335,7 @@ class Store:
         }
         fields["hash"] = event_hash(previous, fields)
         fields["request_key"] = request_key
-        self.conn.execute(
-            f"INSERT INTO events({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
-            list(fields.values()),
-        )
+        self.conn.execute(_INSERT_EVENT, list(fields.values()))
         return seq
 
     def events(self, task_id: str) -> list[Event]:
@@ -331,6 +357,11 @@ class Store:
         sql += " ORDER BY seq" + (" LIMIT ?" if limit is not None else "")
         params: list[Any] = [after] + ([limit] if limit is not None else [])
         return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in self.conn.execute(sql, params)]
+
+    def event_rows_of(self, task_id: str) -> list[dict[str, Any]]:
+        """Raw event rows of one task, oldest first."""
+        rows = self.conn.execute(_SELECT_EVENT + " WHERE task_id = ? ORDER BY seq", (task_id,))
+        return [dict(zip(EVENT_COLUMNS, r, strict=True)) for r in rows]
 
     def request(self, request_id: str) -> tuple[str, str, int] | None:
         """(task id, request key, sequence) of an earlier request with this id."""

@@ -17,10 +17,11 @@ import sqlite_utils
 from plan161_workflow.errors import StoreError
 
 APPLICATION_ID = 0x50313631  # "P161"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
-_DDL_V1 = """
+DDL_V1 = """
+-- Version 1, as first released: later versions are reached by MIGRATIONS.
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE rules (
     hash TEXT PRIMARY KEY, plan TEXT NOT NULL, added_at TEXT NOT NULL, ordinal INTEGER NOT NULL
@@ -43,10 +44,9 @@ CREATE TABLE events (
     seq INTEGER PRIMARY KEY, task_id TEXT NOT NULL, trigger TEXT NOT NULL,
     from_state TEXT, to_state TEXT, actor TEXT NOT NULL, at TEXT NOT NULL,
     outcome TEXT NOT NULL, payload TEXT NOT NULL, version INTEGER,
-    request_id TEXT, request_key TEXT, hash TEXT NOT NULL
+    request_id TEXT, hash TEXT NOT NULL
 );
 CREATE INDEX events_task ON events(task_id, seq);
-CREATE UNIQUE INDEX events_request ON events(request_id) WHERE request_id IS NOT NULL;
 CREATE TABLE consolidations (
     seq INTEGER PRIMARY KEY REFERENCES events(seq), year INTEGER NOT NULL, at TEXT NOT NULL,
     actor TEXT NOT NULL, tasks TEXT NOT NULL, missing TEXT NOT NULL, waived TEXT NOT NULL,
@@ -55,8 +55,26 @@ CREATE TABLE consolidations (
 CREATE INDEX consolidations_year ON consolidations(year);
 """
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {}
+
+def _v2_idempotent_requests(conn: sqlite3.Connection) -> None:
+    """Version 2: a request id is unique, and its arguments are kept to refuse a reused id."""
+    conn.execute("ALTER TABLE events ADD COLUMN request_key TEXT")
+    conn.execute(
+        "CREATE UNIQUE INDEX events_request ON events(request_id) WHERE request_id IS NOT NULL"
+    )
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _v2_idempotent_requests}
 """Version N -> function that upgrades a version N-1 database to N (inside one transaction)."""
+
+
+def create_tables(conn: sqlite3.Connection) -> None:
+    """Create every table and index of the current schema (no header, no transaction)."""
+    for statement in DDL_V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    for version in range(2, SCHEMA_VERSION + 1):
+        MIGRATIONS[version](conn)
 
 
 def connect(path: str | os.PathLike[str] | None) -> sqlite_utils.Database:
@@ -125,11 +143,7 @@ def _create(conn: sqlite3.Connection) -> None:
     try:
         app_id, _ = _header(conn)
         if app_id == 0:  # another process may have created it meanwhile
-            for statement in _DDL_V1.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
-            for version in range(2, SCHEMA_VERSION + 1):
-                MIGRATIONS[version](conn)
+            create_tables(conn)
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")

@@ -136,8 +136,10 @@ def decide(
     if "report" in payload:
         updates["report"] = payload["report"]
     if to_state == lifecycle.workflow.reported_state and task.reported_at is None:
+        # The first arrival decides on time or late; the event carries it so history replays it.
         updates["reported_at"] = now
-        updates["days_late"] = days_late(task.due, today) if task.due else 0
+        updates["days_late"] = payload["days_late"] = days_late(task.due, today) if task.due else 0
+        payload["reported_at"] = now.isoformat()
     if "rating" in payload:
         updates["rating"] = payload["rating"]
     if trigger == "reassign" or "agency" in payload:

@@ -1,0 +1,127 @@
+"""Check a database against its own history: the hash chain, and every task against its events.
+
+The chain catches an event that was changed, inserted or removed with plain SQL. Someone who can
+rewrite the file can also recompute every later hash: keep the head hash (``VerifyReport.head``)
+somewhere else, and pass it back as ``expect_head`` to prove the history did not change since.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from typing import Any
+
+import attrs
+
+from plan161_workflow.store.chain import GENESIS, canonical, event_hash
+from plan161_workflow.store.repo import EVENT_COLUMNS
+from plan161_workflow.workflow.replay import REPLAYED, replay
+
+_BATCH = 5000
+
+
+@attrs.frozen
+class VerifyReport:
+    """What ``verify`` found."""
+
+    events: int
+    """Events checked."""
+    tasks: int
+    """Tasks checked."""
+    head: str
+    """Hash of the last event (publish it to detect a wholesale rewrite later)."""
+    first_bad_event: int | None = None
+    """Sequence number of the first event changed, inserted or removed; ``None`` if intact."""
+    chain_problem: str = ""
+    """What is wrong with the chain at that event."""
+    task_problems: tuple[str, ...] = ()
+    """Tasks whose stored columns disagree with their replayed history."""
+
+    @property
+    def ok(self) -> bool:
+        """True when the chain is intact and every task matches its history."""
+        return self.first_bad_event is None and not self.task_problems
+
+    def summary(self) -> str:
+        """One line for people."""
+        if self.ok:
+            return (
+                f"intact: {self.events} events in an unbroken chain, {self.tasks} tasks match "
+                f"their history; head {self.head[:16]}"
+            )
+        parts = []
+        if self.first_bad_event is not None:
+            parts.append(f"event {self.first_bad_event}: {self.chain_problem}")
+        parts += list(self.task_problems)
+        return "TAMPERED: " + "; ".join(parts)
+
+
+def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyReport:
+    """Recompute the chain and replay every task; report the first break and every mismatch."""
+    first_bad: int | None = None
+    problem = ""
+    previous, expected_seq, count = GENESIS, 1, 0
+    histories: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    cursor = conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq")
+    while rows := cursor.fetchmany(_BATCH):
+        for row in rows:
+            event = dict(zip(EVENT_COLUMNS, row, strict=True))
+            count += 1
+            seq = event["seq"]
+            if first_bad is None:
+                if seq != expected_seq:
+                    first_bad = expected_seq
+                    problem = (
+                        f"removed (the chain jumps from {expected_seq - 1} to {seq})"
+                        if seq > expected_seq
+                        else "inserted out of order"
+                    )
+                elif event_hash(previous, event) != event["hash"]:
+                    first_bad = seq
+                    problem = (
+                        "changed or inserted (its hash does not match its content and the "
+                        "previous event's hash)"
+                    )
+            previous, expected_seq = event["hash"], seq + 1
+            histories[event["task_id"]].append(event)
+    head = previous if count else GENESIS
+    if first_bad is None and expect_head is not None and head != expect_head:
+        first_bad = expected_seq - 1
+        problem = (
+            f"the head hash is {head[:16]}, expected {expect_head[:16]}: history was rewritten"
+        )
+    task_problems = _tasks(conn, histories)
+    total = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    return VerifyReport(count, int(total), head, first_bad, problem, tuple(task_problems))
+
+
+def _tasks(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]]) -> list[str]:
+    out = []
+    seen = set()
+    cursor = conn.execute(f"SELECT id, {', '.join(REPLAYED)} FROM tasks ORDER BY id")
+    while rows := cursor.fetchmany(_BATCH):
+        for row in rows:
+            task_id, stored = row[0], dict(zip(REPLAYED, row[1:], strict=True))
+            seen.add(task_id)
+            replayed = replay(histories.get(task_id, ()))
+            if replayed is None:
+                out.append(f"task {task_id}: no history")
+                continue
+            replayed["report"] = canonical(replayed["report"]) if replayed["report"] else None
+            diff = [k for k in REPLAYED if replayed[k] != stored[k]]
+            if diff:
+                shown = ", ".join(
+                    f"{k} stored {stored[k]!r} vs replayed {replayed[k]!r}"
+                    for k in diff
+                    if k != "report"
+                )
+                out.append(f"task {task_id}: {shown or 'report differs from its history'}")
+    orphans = sorted(t for t in histories if t not in seen and not t.startswith("cycle/"))
+    out += [f"task {t}: has history but no row (deleted?)" for t in orphans]
+    return out
+
+
+def dumps_report(report: VerifyReport) -> str:
+    """The report as JSON."""
+    return json.dumps({**attrs.asdict(report), "ok": report.ok}, ensure_ascii=False)
