@@ -5,6 +5,7 @@ lifecycle with permissions and deadlines on the Vietnamese working calendar, and
 tamper-evident history in SQLite.
 """
 
+from plan161_workflow.engine import Engine
 from plan161_workflow.errors import (
     AgencyCeasedError,
     ConflictError,
@@ -28,6 +29,7 @@ __all__ = [
     "ConflictError",
     "ConsolidationError",
     "CycleClosedError",
+    "Engine",
     "Event",
     "InvalidTransition",
     "NotFound",

@@ -1,0 +1,115 @@
+"""``plan161 simulate``: whole reporting cycles on a simulated clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import attrs
+import click
+
+from plan161_workflow.calendar import WorkingCalendar
+from plan161_workflow.cli.base import cli
+from plan161_workflow.clock import FakeClock
+from plan161_workflow.cycle import plan_tasks
+from plan161_workflow.engine import Engine
+from plan161_workflow.errors import StoreError
+from plan161_workflow.rules import load_rules
+from plan161_workflow.simulate import SimulationParams, simulate
+
+
+def parse_years(text: str) -> range:
+    """``2023-2025`` or ``2024`` -> a range of years.
+
+    Raises:
+        click.BadParameter: not of that form.
+    """
+    first, _, last = text.partition("-")
+    try:
+        years = range(int(first), int(last or first) + 1)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: write a year (2024) or a range (2023-2025)") from None
+    if not years:
+        raise click.BadParameter(f"{text!r}: the first year is after the last")
+    return years
+
+
+@cli.command(name="simulate")
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.option(
+    "--db",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Database file to create (must not exist).",
+)
+@click.option("--years", default=None, help="Years to simulate, e.g. 2023-2025 (default: all).")
+@click.option("--seed", default=161, show_default=True, help="Same seed, same database.")
+@click.option(
+    "--late-share",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of reports arriving late (every agency kind).",
+)
+@click.option(
+    "--no-show-share",
+    type=click.FloatRange(0, 1),
+    default=None,
+    help="Share of reports never arriving (every agency kind).",
+)
+@click.option(
+    "--send-back-share",
+    type=click.FloatRange(0, 1),
+    default=0.1,
+    show_default=True,
+    help="Share of reports sent back for revision.",
+)
+def simulate_cmd(
+    rules: str,
+    db: str,
+    years: str | None,
+    seed: int,
+    late_share: float | None,
+    no_show_share: float | None,
+    send_back_share: float,
+) -> int:
+    """Simulate the reporting cycles of RULES into a new database, then print a summary."""
+    plan = load_rules(rules)
+    span = parse_years(years) if years else plan.info.years
+    if Path(db).exists():
+        raise StoreError(f"{db} exists; simulate into a new file (nothing was changed)")
+    params = SimulationParams(seed=seed, send_back_share=send_back_share)
+    if late_share is not None or no_show_share is not None:
+        params = _override(params, late_share, no_show_share)
+    clock = FakeClock(dt.date(span.start, 1, 2))
+    with Engine(plan, db=db, clock=clock) as eng:
+        calendar = WorkingCalendar(plan.calendar, span)
+        expected = sum(len(plan_tasks(plan, y, calendar)) for y in span) * 4
+        with click.progressbar(
+            length=expected, label="simulating", file=click.get_text_stream("stderr")
+        ) as bar:
+            summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
+    header = (
+        f"{'year':<6}{'tasks':>6}{'on time':>9}{'late':>6}{'missing':>9}{'sent back':>11}"
+        f"{'evaluated':>11}  consolidator"
+    )
+    click.echo(header)
+    for s in summaries:
+        click.echo(
+            f"{s.year:<6}{s.tasks:>6}{s.on_time:>9}{s.late:>6}{s.missing:>9}"
+            f"{s.sent_back:>11}{s.evaluated:>11}  {s.consolidator}"
+        )
+    click.echo(f"database: {db}")
+    return 0
+
+
+def _override(
+    params: SimulationParams, late: float | None, no_show: float | None
+) -> SimulationParams:
+    pairs = (("late_share", late), ("no_show_share", no_show))
+    updates: dict[str, Any] = {k: v for k, v in pairs if v is not None}
+    return attrs.evolve(
+        params,
+        default=attrs.evolve(params.default, **updates),
+        behaviour={k: attrs.evolve(v, **updates) for k, v in params.behaviour.items()},
+    )
