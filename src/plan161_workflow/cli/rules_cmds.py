@@ -8,8 +8,8 @@ import click
 
 from plan161_workflow.cli.base import cli
 from plan161_workflow.errors import RulesError
-from plan161_workflow.rules import load_rules
 from plan161_workflow.reporting.plan_view import plan_json, plan_text
+from plan161_workflow.rules import load_rules
 
 
 @cli.command()
@@ -29,8 +29,10 @@ def validate(files: tuple[str, ...]) -> int:
                 click.echo(str(problem))
             continue
         tasks = sum(len(plan.expand(a.lead)) for a in plan.areas)
-        click.echo(f"{name}: valid: {len(plan.areas)} areas, {tasks} area tasks a year, "
-                   f"{len(plan.duties)} duties, {len(plan.agencies)} agencies")
+        click.echo(
+            f"{name}: valid: {len(plan.areas)} areas, {tasks} area tasks a year, "
+            f"{len(plan.duties)} duties, {len(plan.agencies)} agencies"
+        )
     return 1 if failed else 0
 
 

@@ -85,9 +85,10 @@ def simulate_cmd(
     with Engine(plan, db=db, clock=clock) as eng:
         calendar = WorkingCalendar(plan.calendar, span)
         expected = sum(len(plan_tasks(plan, y, calendar)) for y in span) * 4
-        with click.progressbar(
+        progress: Any = click.progressbar(
             length=expected, label="simulating", file=click.get_text_stream("stderr")
-        ) as bar:
+        )
+        with progress as bar:
             summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
     header = (
         f"{'year':<6}{'tasks':>6}{'on time':>9}{'late':>6}{'missing':>9}{'sent back':>11}"

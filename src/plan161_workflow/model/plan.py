@@ -295,6 +295,8 @@ class Rating:
     """Vietnamese name."""
     name_en: str
     """English name."""
+    source: str
+    """Where the grade comes from (the plan, or ``added:`` and the regulation that sets it)."""
 
 
 @attrs.frozen

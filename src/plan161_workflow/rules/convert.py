@@ -19,6 +19,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from plan161_workflow.model.plan import Plan, Recurrence
+from plan161_workflow.rules.hints import suggest
 
 
 def _describe(value: object) -> str:
@@ -85,10 +86,23 @@ def _literal_hook(tp: Any) -> Callable[[object, type], object]:
         if isinstance(value, str):
             value = unicodedata.normalize("NFC", value)
         if value not in allowed:
+            hint = suggest(value, map(str, allowed)) if isinstance(value, str) else ""
             raise ShapeError(
-                f"found {_describe(value)}; expected one of: {', '.join(map(str, allowed))}"
+                f"found {_describe(value)}; expected one of: {', '.join(map(str, allowed))}{hint}"
             )
         return value
+
+    return hook
+
+
+def _mapping_only(cls: type, structure: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``structure``, refusing anything but a mapping with a message that names the keys."""
+
+    def hook(value: object, tp: Any) -> Any:
+        if not isinstance(value, dict):
+            keys = ", ".join(field_names(cls))
+            raise ShapeError(f"expected a mapping with keys {keys}; found {_describe(value)}")
+        return structure(value, tp)
 
     return hook
 
@@ -121,13 +135,12 @@ def make_converter() -> cattrs.Converter:
         return hook
 
     conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
-    # In a rules file the plan's identity sits under ``plan:``.
-    conv.register_structure_hook(
-        Plan,
-        make_dict_structure_fn(
-            Plan, conv, info=override(rename="plan"), _cattrs_forbid_extra_keys=True
-        ),
+    conv.register_structure_hook_factory(
+        attrs.has, lambda cls: _mapping_only(cls, make_dict_structure_fn(cls, conv))
     )
+    # In a rules file the plan's identity sits under ``plan:``.
+    plan_fn = make_dict_structure_fn(Plan, conv, info=override(rename="plan"))
+    conv.register_structure_hook(Plan, _mapping_only(Plan, plan_fn))
     conv.register_unstructure_hook(
         Plan, make_dict_unstructure_fn(Plan, conv, info=override(rename="plan"))
     )

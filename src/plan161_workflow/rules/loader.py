@@ -1,27 +1,35 @@
 """``load_rules``: a rules file in, a validated ``Plan`` out, or one ``RulesError`` listing every
-problem with file, line, column and path."""
+problem with file, line, column and path.
+
+Three passes, all problems of a file reported together: reading (YAML syntax, tags, duplicate
+keys, dates), structuring (keys and types, by the project's cattrs converter) and checking
+(references, dates, cycles, workflow, succession). When reading or structuring finds wrong
+values, the checks still run, on stand-ins for those values (see ``rules.repair``).
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable
 from pathlib import Path as FsPath
 from typing import Any
 
-import attrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    ClassValidationError,
-    ForbiddenExtraKeysError,
-    IterableValidationError,
-    IterableValidationNote,
-)
+from cattrs.errors import BaseValidationError
 
 from plan161_workflow.errors import Problem, RulesError
 from plan161_workflow.model.plan import Plan
-from plan161_workflow.rules.checks import check_plan, suggest
+from plan161_workflow.rules.checks import check_plan
 from plan161_workflow.rules.convert import CONVERTER, field_names
-from plan161_workflow.rules.source import Document, Path, SourceError, format_path, read_document
+from plan161_workflow.rules.repair import consequence_of, repaired
+from plan161_workflow.rules.shape import Finding, shape_findings
+from plan161_workflow.rules.source import (
+    Document,
+    Path,
+    SourceError,
+    SourceIssue,
+    format_path,
+    read_document,
+)
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
 MAX_BYTES = 5_000_000
@@ -36,18 +44,18 @@ def load_rules(path: str | os.PathLike[str]) -> Plan:
     """
     name = os.fspath(path)
     try:
-        raw = FsPath(name).read_bytes()[: MAX_BYTES + 1]
+        with FsPath(name).open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise RulesError(
-            [Problem(name, 0, 0, "", f"cannot read the file: {exc.strerror}")]
-        ) from exc
+        reason = exc.strerror or str(exc)
+        raise RulesError([Problem(name, 0, 0, "", f"cannot read the file: {reason}")]) from exc
     if len(raw) > MAX_BYTES:
         raise RulesError([Problem(name, 0, 0, "", f"the file is larger than {MAX_BYTES} bytes")])
     return parse_rules(raw, name)
 
 
 def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
-    """Validate rules given as bytes or text; ``name`` is used in messages.
+    """Validate rules given as bytes (UTF-8) or text; ``name`` is used in messages.
 
     Raises:
         RulesError: one or more problems (all are listed).
@@ -56,41 +64,66 @@ def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
     try:
         doc = read_document(text)
     except SourceError as exc:
-        raise RulesError(
-            Problem(name, i.line, i.column, format_path(i.path), i.message) for i in exc.issues
-        ) from exc
+        if exc.document is None:
+            raise RulesError(_problem(name, i) for i in exc.issues) from exc
+        return plan_from_document(exc.document, name, exc.issues)
     return plan_from_document(doc, name)
 
 
-def plan_from_document(doc: Document, name: str) -> Plan:
-    """Structure and check an already-read document.
+def plan_from_document(doc: Document, name: str, issues: Collection[SourceIssue] = ()) -> Plan:
+    """Structure and check an already-read document; ``issues`` are problems found reading it.
 
     Raises:
         RulesError: one or more problems (all are listed).
     """
     if not isinstance(doc.data, dict):
-        raise RulesError(
-            [
-                Problem(
-                    name,
-                    1,
-                    1,
-                    "",
-                    "expected a mapping of sections "
-                    f"({', '.join(field_names(Plan))}) at the top of the file",
-                )
-            ]
-        )
+        sections = ", ".join(field_names(Plan))
+        message = f"expected a mapping of sections ({sections}) at the top of the file"
+        raise RulesError([Problem(name, 1, 1, "", message)])
+    replaced = [i.path for i in issues if i.replaced]
     data: dict[str, Any] = dict(doc.data)
     data.setdefault("workflow", CONVERTER.unstructure(DEFAULT_WORKFLOW))
+    plan, found = _structure(data)
+    found = [f for f in found if not _under(f.path, replaced)]
+    if plan is None:
+        bad = [*replaced, *(f.path for f in found), *_typo_targets(found)]
+        fixed = repaired(data, bad)
+        checked = _structure(fixed)[0] if fixed is not None else None
+        found += _checks(checked, bad) if checked is not None else []
+    else:
+        found += _checks(plan, replaced)
+    if plan is not None and not found and not issues:
+        return plan
+    problems = [_problem(name, i) for i in issues] + [_locate(doc, name, f) for f in found]
+    raise RulesError(problems)
+
+
+def _structure(data: dict[str, Any]) -> tuple[Plan | None, list[Finding]]:
     try:
-        plan = CONVERTER.structure(data, Plan)
-    except (ClassValidationError, IterableValidationError, ForbiddenExtraKeysError) as exc:
-        raise RulesError(_problems(exc, (), doc, name)) from exc
-    found = check_plan(plan)
-    if found:
-        raise RulesError(_at(doc, name, path, msg) for path, msg in found)
-    return plan
+        return CONVERTER.structure(data, Plan), []
+    except (BaseValidationError, ValueError, TypeError) as exc:
+        return None, shape_findings(exc)
+
+
+def _checks(plan: Plan, bad: Collection[Path]) -> list[Finding]:
+    return [Finding(p, m) for p, m in check_plan(plan) if not consequence_of(p, bad)]
+
+
+def _typo_targets(found: Iterable[Finding]) -> list[Path]:
+    return [(*f.path[:-1], f.means) for f in found if f.means]
+
+
+def _under(path: Path, roots: Iterable[Path]) -> bool:
+    return any(path[: len(r)] == r for r in roots)
+
+
+def _problem(name: str, issue: SourceIssue) -> Problem:
+    return Problem(name, issue.line, issue.column, format_path(issue.path), issue.message)
+
+
+def _locate(doc: Document, name: str, found: Finding) -> Problem:
+    line, column = doc.position(found.path, key=found.at_key)
+    return Problem(name, line, column, format_path(found.path), found.message)
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -100,48 +133,8 @@ def _decode(raw: bytes, name: str) -> str:
         before = raw[: exc.start]
         line = before.count(b"\n") + 1
         column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise RulesError(
-            [
-                Problem(
-                    name,
-                    line,
-                    column,
-                    "",
-                    f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
-                )
-            ]
-        ) from exc
-
-
-def _at(doc: Document, name: str, path: Path, message: str, *, key: bool = False) -> Problem:
-    line, column = doc.position(path, key=key)
-    return Problem(name, line, column, format_path(path), message)
-
-
-def _note_step(exc: BaseException, cls: type | None) -> str | int | None:
-    for note in getattr(exc, "__notes__", ()):
-        if isinstance(note, AttributeValidationNote):
-            return "plan" if (cls is Plan and note.name == "info") else note.name
-        if isinstance(note, IterableValidationNote):
-            return int(note.index)
-    return None
-
-
-def _problems(exc: BaseException, path: Path, doc: Document, name: str) -> Iterator[Problem]:
-    if isinstance(exc, ForbiddenExtraKeysError):
-        known = field_names(exc.cl)
-        for key in sorted(exc.extra_fields):
-            hint = suggest(key, known) or f"; expected keys: {', '.join(known)}"
-            yield _at(doc, name, (*path, key), f"unknown key {key!r}{hint}", key=True)
-        return
-    if isinstance(exc, ClassValidationError | IterableValidationError):
-        cls = getattr(exc, "cl", None)
-        for sub in exc.exceptions:
-            step = _note_step(sub, cls if isinstance(cls, type) and attrs.has(cls) else None)
-            yield from _problems(sub, path if step is None else (*path, step), doc, name)
-        return
-    if isinstance(exc, KeyError):
-        parent = path[:-1]
-        yield _at(doc, name, parent, f"missing required key {path[-1]!r}", key=True)
-        return
-    yield _at(doc, name, path, str(exc))
+        message = (
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at byte {exc.start}); "
+            "save it as UTF-8"
+        )
+        raise RulesError([Problem(name, line, column, "", message)]) from exc

@@ -11,13 +11,14 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import attrs
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 Path = tuple[str | int, ...]
 """A path inside the document: ``("areas", 2, "lead", 0)``."""
@@ -45,6 +46,9 @@ class SourceIssue:
     column: int
     path: Path
     message: str
+    replaced: bool = False
+    """True when the value at ``path`` was read as ``None`` in its place (a forbidden tag, an
+    unreadable number or date): what the loader then finds at that path is a consequence."""
 
 
 @attrs.define
@@ -69,45 +73,74 @@ class Document:
 
 
 class SourceError(Exception):
-    """The text cannot be read as a YAML document (carries the issues)."""
+    """The text cannot be read as a YAML document, or holds values that cannot be read.
 
-    def __init__(self, issues: list[SourceIssue]) -> None:
+    ``document`` is the document read anyway when the problems are local (a forbidden tag, a
+    duplicate key, an impossible date: the value reads as ``None``, the first key wins), so that
+    the loader can check the rest of the file; it is ``None`` when nothing could be read.
+    """
+
+    def __init__(self, issues: list[SourceIssue], document: Document | None = None) -> None:
         self.issues = issues
+        self.document = document
         super().__init__("; ".join(i.message for i in issues))
 
 
 def read_document(text: str) -> Document:
-    """Parse YAML text into a ``Document``.
+    """Parse YAML 1.2 text into a ``Document``.
 
     Raises:
-        SourceError: syntax errors, several documents, forbidden tags, duplicate keys,
-            impossible dates, or a document too large.
+        SourceError: syntax errors, several documents, a YAML version other than 1.2, forbidden
+            tags, duplicate keys, unreadable numbers, impossible dates, or a document too large.
     """
-    yaml = YAML(typ="safe", pure=True)
-    try:
-        root = yaml.compose(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise SourceError([SourceIssue(line, col, (), f"YAML syntax error: {what}")]) from exc
-    except YAMLError as exc:
-        raise SourceError([SourceIssue(1, 1, (), f"YAML error: {exc}")]) from exc
-    if root is None:
-        raise SourceError([SourceIssue(1, 1, (), "the file is empty; expected a mapping")])
+    root = _compose(text)
     doc = Document(data=None)
     issues: list[SourceIssue] = []
     counter = iter(range(MAX_NODES))
     try:
         doc.data = _convert(root, (), doc, issues, counter)
     except _TooLargeError as exc:
-        issues.append(
-            SourceIssue(1, 1, (), f"the document has more than {MAX_NODES} nodes; refusing it")
-        )
-        raise SourceError(issues) from exc
+        issue = SourceIssue(1, 1, (), f"the document has more than {MAX_NODES} nodes; refusing it")
+        raise SourceError([issue]) from exc
     if issues:
-        raise SourceError(issues)
+        raise SourceError(issues, doc)
     return doc
+
+
+def _compose(text: str) -> Node:
+    yaml = YAML(typ="safe", pure=True)
+    try:
+        root: Node | None = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise SourceError([SourceIssue(line, col, (), f"YAML syntax error: {what}")]) from exc
+    except ReaderError as exc:
+        raise SourceError([_reader_issue(text, exc)]) from exc
+    except YAMLError as exc:
+        raise SourceError([SourceIssue(1, 1, (), f"YAML error: {exc}")]) from exc
+    if yaml.resolver.processing_version != (1, 2):
+        line = next((n for n, t in enumerate(text.splitlines(), 1) if t.startswith("%YAML")), 1)
+        version = ".".join(map(str, yaml.resolver.processing_version))
+        message = f"rules files are YAML 1.2, found '%YAML {version}'; remove the directive"
+        raise SourceError([SourceIssue(line, 1, (), message)])
+    if root is None:
+        raise SourceError([SourceIssue(1, 1, (), "the file is empty; expected a mapping")])
+    return root
+
+
+def _reader_issue(text: str, exc: ReaderError) -> SourceIssue:
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or " ")
+    return SourceIssue(
+        line,
+        column,
+        (),
+        f"the file holds the control character U+{char:04X}, which YAML does not allow; remove it",
+    )
 
 
 class _TooLargeError(Exception):
@@ -158,9 +191,12 @@ def _convert(
 
 
 def _key_message(node: Node) -> str:
-    value = getattr(node, "value", "")
-    shown = value if isinstance(value, str) else "a collection"
-    return f"keys must be plain text; found {shown!r}; quote it or rename it"
+    if isinstance(node, ScalarNode) and str(node.tag) == _TAG + "merge":
+        return "merge keys ('<<') are not supported; write the keys out"
+    if isinstance(node, ScalarNode):
+        return f"keys must be plain text; found {node.value!r}; quote it or rename it"
+    kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
+    return f"keys must be plain text; found {kind} used as a key"
 
 
 def _bad_tag(node: Node, path: Path, tag: str, issues: list[SourceIssue]) -> None:
@@ -171,6 +207,7 @@ def _bad_tag(node: Node, path: Path, tag: str, issues: list[SourceIssue]) -> Non
             path,
             f"YAML tag {shown!r} is not allowed: rules files hold plain text, numbers, dates, "
             "lists and mappings only; remove the tag",
+            replaced=True,
         )
     )
 
@@ -182,28 +219,54 @@ def _scalar(node: Node, path: Path, tag: str, issues: list[SourceIssue]) -> Any:
         return unicodedata.normalize("NFC", text)
     if kind == "null":
         return None
-    if kind == "bool":
+    reader = _READERS.get(kind or "")
+    if reader is None:
+        return _bad_tag(node, path, tag, issues)
+    try:
+        return reader(text)
+    except ValueError as exc:
+        issues.append(SourceIssue(*_pos(node), path, str(exc), replaced=True))
+        return None
+
+
+def _read_bool(text: str) -> bool:
+    if text.lower() in ("true", "false"):
         return text.lower() == "true"
-    if kind == "int":
-        try:
-            return int(text.replace("_", ""), 0)
-        except ValueError:
-            return int(text.replace("_", ""))
-    if kind == "float":
-        low = text.lower().lstrip("+-")
-        if low in (".inf", ".nan"):
-            return math.inf if low == ".inf" else math.nan
+    raise ValueError(f"expected true or false, found {text!r}")
+
+
+def _read_int(text: str) -> int:
+    plain = text.replace("_", "")
+    try:
+        return int(plain, 0) if re.fullmatch(r"[-+]?0[box].*", plain, re.I) else int(plain)
+    except ValueError:
+        raise ValueError(f"expected a whole number, found {text!r}") from None
+
+
+def _read_float(text: str) -> float:
+    low = text.lower().lstrip("+-")
+    if low in (".inf", ".nan"):
+        sign = -1.0 if text.startswith("-") else 1.0
+        return sign * math.inf if low == ".inf" else math.nan
+    try:
         return float(text.replace("_", ""))
-    if kind == "timestamp":
-        match = _TIMESTAMP.match(text)
-        if not match:
-            issues.append(
-                SourceIssue(*_pos(node), path, f"expected a date YYYY-MM-DD, found {text!r}")
-            )
-            return None
-        try:
-            return dt.date(*(int(g) for g in match.groups()))
-        except ValueError:
-            issues.append(SourceIssue(*_pos(node), path, f"impossible date {text!r}: no such day"))
-            return None
-    return _bad_tag(node, path, tag, issues)
+    except ValueError:
+        raise ValueError(f"expected a number, found {text!r}") from None
+
+
+def _read_date(text: str) -> dt.date:
+    match = _TIMESTAMP.match(text)
+    if not match:
+        raise ValueError(f"expected a date YYYY-MM-DD, found {text!r}")
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        raise ValueError(f"impossible date {text!r}: no such day") from None
+
+
+_READERS: dict[str, Callable[[str], Any]] = {
+    "bool": _read_bool,
+    "int": _read_int,
+    "float": _read_float,
+    "timestamp": _read_date,
+}

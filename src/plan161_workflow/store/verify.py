@@ -7,6 +7,7 @@ somewhere else, and pass it back as ``expect_head`` to prove the history did not
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 from collections import defaultdict
@@ -37,11 +38,13 @@ class VerifyReport:
     """What is wrong with the chain at that event."""
     task_problems: tuple[str, ...] = ()
     """Tasks whose stored columns disagree with their replayed history."""
+    record_problems: tuple[str, ...] = ()
+    """Rules, cycle and consolidation rows that disagree with their hash or with the history."""
 
     @property
     def ok(self) -> bool:
-        """True when the chain is intact and every task matches its history."""
-        return self.first_bad_event is None and not self.task_problems
+        """True when the chain is intact and every task and record matches its history."""
+        return self.first_bad_event is None and not self.task_problems and not self.record_problems
 
     def summary(self) -> str:
         """One line for people."""
@@ -53,7 +56,7 @@ class VerifyReport:
         parts = []
         if self.first_bad_event is not None:
             parts.append(f"event {self.first_bad_event}: {self.chain_problem}")
-        parts += list(self.task_problems)
+        parts += list(self.task_problems) + list(self.record_problems)
         return "TAMPERED: " + "; ".join(parts)
 
 
@@ -71,7 +74,8 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
             seq = event["seq"]
             if first_bad is None:
                 if seq != expected_seq:
-                    first_bad = expected_seq
+                    # Removed: name the first missing one; inserted before 1: name the intruder.
+                    first_bad = expected_seq if seq > expected_seq else seq
                     problem = (
                         f"removed (the chain jumps from {expected_seq - 1} to {seq})"
                         if seq > expected_seq
@@ -92,24 +96,42 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
             f"the head hash is {head[:16]}, expected {expect_head[:16]}: history was rewritten"
         )
     task_problems = _tasks(conn, histories)
+    record_problems = _records(conn, histories)
     total = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
-    return VerifyReport(count, int(total), head, first_bad, problem, tuple(task_problems))
+    return VerifyReport(
+        count, int(total), head, first_bad, problem, tuple(task_problems), tuple(record_problems)
+    )
+
+
+# Task columns fixed at creation: the ``create`` event's payload keeps them (key there -> column).
+_CREATED = {"due": "due", "agency": "original_agency"}
+
+
+def _created(history: list[dict[str, Any]]) -> dict[str, Any]:
+    for event in history:
+        if event["trigger"] == "create" and event["outcome"] == "applied":
+            payload = json.loads(event["payload"])
+            return {col: payload[key] for key, col in _CREATED.items() if key in payload}
+    return {}
 
 
 def _tasks(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]]) -> list[str]:
     out = []
     seen = set()
-    cursor = conn.execute(f"SELECT id, {', '.join(REPLAYED)} FROM tasks ORDER BY id")
+    columns = (*REPLAYED, *_CREATED.values())
+    cursor = conn.execute(f"SELECT id, {', '.join(columns)} FROM tasks ORDER BY id")
     while rows := cursor.fetchmany(_BATCH):
         for row in rows:
-            task_id, stored = row[0], dict(zip(REPLAYED, row[1:], strict=True))
+            task_id, stored = row[0], dict(zip(columns, row[1:], strict=True))
             seen.add(task_id)
-            replayed = replay(histories.get(task_id, ()))
+            history = histories.get(task_id, [])
+            replayed = replay(history)
             if replayed is None:
                 out.append(f"task {task_id}: no history")
                 continue
             replayed["report"] = canonical(replayed["report"]) if replayed["report"] else None
-            diff = [k for k in REPLAYED if replayed[k] != stored[k]]
+            replayed.update(_created(history))
+            diff = [k for k in columns if k in replayed and replayed[k] != stored[k]]
             if diff:
                 shown = ", ".join(
                     f"{k} stored {stored[k]!r} vs replayed {replayed[k]!r}"
@@ -119,6 +141,45 @@ def _tasks(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]])
                 out.append(f"task {task_id}: {shown or 'report differs from its history'}")
     orphans = sorted(t for t in histories if t not in seen and not t.startswith("cycle/"))
     out += [f"task {t}: has history but no row (deleted?)" for t in orphans]
+    return out
+
+
+def _records(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """Rules rows against their hash; cycle and consolidation rows against the cycle events."""
+    out = []
+    for digest, plan in conn.execute("SELECT hash, plan FROM rules ORDER BY ordinal"):
+        if hashlib.sha256(plan.encode("utf-8")).hexdigest() != digest:
+            out.append(f"rules {digest[:16]}: the stored plan does not match its hash")
+    cycles = conn.execute("SELECT year, rules_hash, closed_at FROM cycles ORDER BY year")
+    seen = set()
+    for year, rules_hash, closed_at in cycles.fetchall():
+        seen.add(f"cycle/{year}")
+        applied = [e for e in histories.get(f"cycle/{year}", []) if e["outcome"] == "applied"]
+        opened = [json.loads(e["payload"]) for e in applied if e["trigger"] == "open_cycle"]
+        closed = [e["at"] for e in applied if e["trigger"] == "close_cycle"]
+        if not opened:
+            out.append(f"cycle {year}: no open_cycle event")
+        elif opened[0].get("rules") != rules_hash:
+            out.append(f"cycle {year}: rules {rules_hash[:16]} differ from its open_cycle event")
+        if closed_at != (closed[0] if closed else None):
+            out.append(f"cycle {year}: closed_at {closed_at!r} disagrees with its history")
+    orphans = sorted(t for t in histories if t.startswith("cycle/") and t not in seen)
+    out += [f"cycle {t[6:]}: has history but no row (deleted?)" for t in orphans]
+    rows = conn.execute(
+        "SELECT c.seq, c.year, c.at, c.actor, c.tasks, c.missing, c.waived, c.recipients, "
+        "e.task_id, e.trigger, e.at, e.actor, e.payload "
+        "FROM consolidations c LEFT JOIN events e ON e.seq = c.seq ORDER BY c.seq"
+    )
+    for seq, year, at, actor, *record, task_id, trigger, e_at, e_actor, payload in rows:
+        stored = [year, at, actor, *map(json.loads, record)]
+        if trigger != "consolidate_cycle" or task_id != f"cycle/{year}":
+            out.append(f"consolidation {seq}: no consolidate_cycle event {seq} of {year}")
+            continue
+        p = json.loads(payload)
+        expected = [p.get("year"), e_at, e_actor]
+        expected += [p.get(k) for k in ("tasks", "missing", "waived", "recipients")]
+        if stored != expected:
+            out.append(f"consolidation {seq}: the record disagrees with its event")
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from plan161_workflow.calendar import days_late
+from plan161_workflow.clock import VIETNAM
 from plan161_workflow.errors import (
     AgencyCeasedError,
     CycleClosedError,
@@ -120,7 +121,7 @@ def decide(
         )
     if not cycle_open:
         raise CycleClosedError(f"the {task.year} cycle is closed; task {task.id!r} cannot change")
-    today = now.date()
+    today = (now.astimezone(VIETNAM) if now.tzinfo else now).date()  # deadlines are Vietnam days
     ceased = book.succession.ceased_on(actor, today)
     if ceased is not None:
         raise AgencyCeasedError(actor, ceased, book.succession.successors_of(actor), task.id)
@@ -172,7 +173,7 @@ def _payload(
             )
         return {"rating": value}
     if need == "agency":
-        if value not in book.agencies:
+        if not isinstance(value, str) or value not in book.agencies:
             raise PayloadError(
                 f"{trigger!r} needs agency= an agency code; got {value!r}"
                 + (suggest(value, book.agencies) if isinstance(value, str) else "")
