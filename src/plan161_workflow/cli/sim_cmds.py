@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +87,7 @@ def simulate_cmd(
         calendar = WorkingCalendar(plan.calendar, span)
         expected = sum(len(plan_tasks(plan, y, calendar)) for y in span) * 4
         progress: Any = click.progressbar(
-            length=expected, label="simulating", file=click.get_text_stream("stderr")
+            length=expected, label="simulating", file=sys.stderr
         )
         with progress as bar:
             summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
