@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-from plan161_workflow.calendar import WorkingCalendar, reminder_date
+from plan161_workflow.calendar import reminder_date
 from plan161_workflow.clock import Clock, system_clock
 from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.errors import (
@@ -104,7 +104,22 @@ class Engine:
         self.plan = plan
         self.rules_hash = digest
         self.book = Rulebook(plan)
-        self.calendar = WorkingCalendar(plan.calendar, plan.info.years)
+        self._books: dict[str, Rulebook] = {digest: self.book}
+        self.calendar = self.book.calendar
+
+    def book_for(self, digest: str) -> Rulebook:
+        """The rulebook of a recorded rules version (each cycle keeps the one it was opened or
+        last amended with)."""
+        book = self._books.get(digest)
+        if book is None:
+            plan = CONVERTER.structure(json.loads(self.store.rules_json(digest)), Plan)
+            book = self._books[digest] = Rulebook(plan)
+        return book
+
+    def cycle_book(self, year: int) -> Rulebook:
+        """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""
+        cycle = self.store.cycle(year)
+        return self.book_for(cycle["rules_hash"]) if cycle else self.book
 
     # -- lifecycle of the engine -------------------------------------------------------------
     def close(self) -> None:
@@ -129,8 +144,9 @@ class Engine:
         Raises:
             CycleClosedError: the year is outside the plan's years, or its cycle is closed.
         """
+        book = self.cycle_book(year)
         try:
-            tasks = plan_tasks(self.plan, year, self.calendar)
+            tasks = plan_tasks(book.plan, year, book.calendar)
         except ValueError as exc:
             raise CycleClosedError(str(exc)) from exc
         now = self.clock()
@@ -166,6 +182,7 @@ class Engine:
                             "due": task.due.isoformat() if task.due else None,
                         },
                     )
+            self._apply_succession(now)
         return self.tasks(year=year)
 
     def close_cycle(self, year: int, *, actor: str) -> None:
@@ -179,7 +196,8 @@ class Engine:
         with self.store.write():
             if self.store.cycle(year) is None:
                 raise NotFound("cycle", year, "open it with open_cycle(year)")
-            holders = {self.book.holder(r, now.date()) for r in ("consolidator", "evaluator")}
+            book = self.cycle_book(year)
+            holders = {book.holder(r, now.date()) for r in ("consolidator", "evaluator")}
             if actor not in holders:
                 raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
             self.store.close_cycle(year, now)
@@ -250,11 +268,14 @@ class Engine:
                 earlier = self.store.request(request_id)
                 if earlier is not None:
                     return self._repeat(request_id, key, *earlier)
-            task, cycle_open = self.store.task_for_update(task_id)
+            task, cycle_open, digest = self.store.task_for_update(task_id)
             if expected_version not in (None, task.version) and on_conflict == "raise":
                 raise ConflictError(task_id, expected_version or 0, task.version)
+            book = self.book_for(digest)
+            if cycle_open:
+                task = self._succeed(book, task, now)
             try:
-                outcome = decide(self.book, task, trigger, actor, args, now, cycle_open=cycle_open)
+                outcome = decide(book, task, trigger, actor, args, now, cycle_open=cycle_open)
             except WorkflowError as exc:
                 refusal = exc
                 self.store.append_event(
@@ -297,6 +318,60 @@ class Engine:
             )
         return self._task_as_of(task_id, seq)
 
+    def _succeed(self, book: Rulebook, task: Task, now: dt.datetime) -> Task:
+        """Pass ``task`` to the successor of its ceased agency (a recorded ``reassign`` by the
+        rules, citing the legal document); unchanged while its agency exists."""
+        steps = book.succession.chain(task.agency, now.date(), unit=task.unit)
+        if not steps or task.state == book.plan.workflow.final:
+            return task
+        holder = steps[-1][0]
+        payload = {
+            "agency": holder,
+            "previous_agency": task.agency,
+            "reason": "succession: " + "; ".join(f"{a} ({basis})" for a, basis in steps),
+        }
+        version = self.store.update_task(task, {"agency": holder})
+        self.store.append_event(
+            task_id=task.id,
+            trigger="reassign",
+            from_state=task.state,
+            to_state=task.state,
+            actor="rules",
+            at=now,
+            outcome="applied",
+            payload=payload,
+            version=version,
+        )
+        return attrs.evolve(task, agency=holder, version=version)
+
+    def apply_succession(self, as_of: dt.datetime | None = None) -> list[Task]:
+        """Pass every unfinished task of an open cycle whose agency has ceased to its successor.
+
+        Also done on its own by ``fire``, ``open_cycle`` and ``consolidate``; call it from a
+        nightly job so that no task waits with a ceased agency. Returns the tasks reassigned.
+        """
+        with self.store.write():
+            return self._apply_succession(as_of or self.clock())
+
+    def _apply_succession(self, now: dt.datetime) -> list[Task]:
+        moved: list[Task] = []
+        for cycle in self.store.cycles():
+            if cycle["closed_at"]:
+                continue
+            book = self.book_for(cycle["rules_hash"])
+            ceased = sorted(book.succession.ceased_by(now.date()))
+            if not ceased:
+                continue
+            marks = ", ".join("?" * len(ceased))
+            for task in self.store.select_tasks(
+                f"year = ? AND agency IN ({marks}) AND state != ?",
+                [cycle["year"], *ceased, book.plan.workflow.final],
+            ):
+                after = self._succeed(book, task, now)
+                if after is not task:
+                    moved.append(after)
+        return moved
+
     def _task_as_of(self, task_id: str, seq: int) -> Task:
         """The task as it was right after event ``seq``, rebuilt from its history."""
         task = self.task(task_id)
@@ -328,17 +403,19 @@ class Engine:
         """
         waived = set(waive)
         now = self.clock()
-        wf = self.plan.workflow
-        sources = next(t.source for t in wf.transitions if t.trigger == "consolidate")
-        order = {s: i for i, s in enumerate(wf.states)}
-        before = {s for s in wf.states if order[s] < min(order[s] for s in sources)}
         with self.store.write():
             cycle = self.store.cycle(year)
             if cycle is None:
                 raise NotFound("cycle", year, "open it with open_cycle(year)")
             if cycle["closed_at"]:
                 raise CycleClosedError(f"the {year} cycle is closed")
-            holder = self.book.holder("consolidator", now.date())
+            book = self.book_for(cycle["rules_hash"])
+            wf = book.plan.workflow
+            sources = next(t.source for t in wf.transitions if t.trigger == "consolidate")
+            order = {s: i for i, s in enumerate(wf.states)}
+            before = {s for s in wf.states if order[s] < min(order[s] for s in sources)}
+            self._apply_succession(now)
+            holder = book.holder("consolidator", now.date())
             if actor != holder:
                 raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
             tasks = self.store.select_tasks("year = ?", (year,))
@@ -372,8 +449,8 @@ class Engine:
                 "missing": [{"task": t.id, "agency": t.agency} for t in missing],
                 "waived": sorted(waived),
                 "recipients": [
-                    self.book.succession.holder(r, now.date(), role="recipient")
-                    for r in self.plan.expand(self.plan.roles.recipients)
+                    book.succession.holder(r, now.date(), role="recipient")
+                    for r in book.plan.expand(book.plan.roles.recipients)
                 ],
             }
             seq = self.store.append_event(

@@ -58,7 +58,7 @@ _INSERT_TASK = (
     f"VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
 )
 _TASK_FOR_UPDATE = (
-    f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL "
+    f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL, c.rules_hash "
     "FROM tasks t JOIN cycles c ON c.year = t.year WHERE t.id = ?"
 )
 _INSERT_FIELDS = (*EVENT_COLUMNS[:-1], "hash", "request_key")
@@ -255,6 +255,10 @@ class Store:
             (year, digest, at.isoformat()),
         )
 
+    def set_cycle_rules(self, year: int, digest: str) -> None:
+        """Record that the cycle of ``year`` now follows rules ``digest`` (an amendment)."""
+        self.conn.execute("UPDATE cycles SET rules_hash = ? WHERE year = ?", (digest, year))
+
     def close_cycle(self, year: int, at: dt.datetime) -> None:
         """Mark ``year`` closed."""
         self.conn.execute("UPDATE cycles SET closed_at = ? WHERE year = ?", (at.isoformat(), year))
@@ -265,8 +269,8 @@ class Store:
         cur = self.conn.execute(_INSERT_TASK, [_column(getattr(task, c)) for c in TASK_COLUMNS])
         return cur.rowcount == 1
 
-    def task_for_update(self, task_id: str) -> tuple[Task, bool]:
-        """The task and whether its cycle is open.
+    def task_for_update(self, task_id: str) -> tuple[Task, bool, str]:
+        """The task, whether its cycle is open, and the rules version of its cycle.
 
         Raises:
             NotFound: no such task.
@@ -274,7 +278,7 @@ class Store:
         row = self.conn.execute(_TASK_FOR_UPDATE, (task_id,)).fetchone()
         if row is None:
             raise NotFound("task", task_id, "list tasks with Engine.tasks() or 'plan161 status'")
-        return row_to_task(row[:-1]), bool(row[-1])
+        return row_to_task(row[:-2]), bool(row[-2]), str(row[-1])
 
     def update_task(self, task: Task, updates: Mapping[str, Any]) -> int:
         """Apply ``updates`` to ``task`` if it is still at ``task.version``; return the new version.

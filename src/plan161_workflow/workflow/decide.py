@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 
-from plan161_workflow.calendar import days_late
+from plan161_workflow.calendar import WorkingCalendar, days_late
 from plan161_workflow.clock import VIETNAM
 from plan161_workflow.errors import (
     AgencyCeasedError,
@@ -47,6 +47,7 @@ class Rulebook:
         self.plan = plan
         self.lifecycle = Lifecycle(plan.workflow)
         self.succession = Succession(plan)
+        self.calendar = WorkingCalendar(plan.calendar, plan.info.years)
         self.agencies = frozenset(a.code for a in plan.agencies)
         self.participants = plan.participants()
         self.overseers = frozenset(plan.expand(plan.roles.overseers))

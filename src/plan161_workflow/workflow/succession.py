@@ -37,14 +37,22 @@ class Succession:
         Returns ``code`` itself while it exists, or when no successor covers the duty (the rules
         loader refuses such a file).
         """
+        steps = self.chain(code, on, role=role, unit=unit)
+        return steps[-1][0] if steps else code
+
+    def chain(
+        self, code: str, on: dt.date, *, role: str | None = None, unit: str | None = None
+    ) -> list[tuple[str, str]]:
+        """The successions that lead from ``code`` to its holder on ``on``: (successor, basis)."""
+        steps: list[tuple[str, str]] = []
         seen = {code}
         while True:
             agency = self._by_code.get(code)
             if agency is None or agency.valid_to is None or on <= agency.valid_to:
-                return code
+                return steps
             nxt = next(
                 (
-                    s.agency
+                    s
                     for s in agency.successors
                     if s.effective <= on
                     and (
@@ -55,7 +63,14 @@ class Succession:
                 ),
                 None,
             )
-            if nxt is None or nxt in seen:
-                return code
-            seen.add(nxt)
-            code = nxt
+            if nxt is None or nxt.agency in seen:
+                return steps
+            seen.add(nxt.agency)
+            steps.append((nxt.agency, nxt.basis))
+            code = nxt.agency
+
+    def ceased_by(self, on: dt.date) -> frozenset[str]:
+        """Agencies that no longer exist on day ``on``."""
+        return frozenset(
+            a.code for a in self._by_code.values() if a.valid_to is not None and on > a.valid_to
+        )
