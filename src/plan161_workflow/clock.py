@@ -38,3 +38,8 @@ class FakeClock:
         """Jump to ``when`` (a date means 08:00 that day)."""
         self.now = FakeClock(when).now
         return self.now
+
+
+def today(now: dt.datetime) -> dt.date:
+    """The date in Vietnam at instant ``now`` (a naive time is taken as Vietnam's)."""
+    return (now.astimezone(VIETNAM) if now.tzinfo else now).date()

@@ -13,14 +13,15 @@ import datetime as dt
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
 import attrs
 
 from plan161_workflow.calendar import reminder_date
-from plan161_workflow.clock import Clock, system_clock
+from plan161_workflow.clock import Clock, system_clock, today
 from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.errors import (
     ConflictError,
@@ -105,6 +106,7 @@ class Engine:
         self.rules_hash = digest
         self.book = Rulebook(plan)
         self._books: dict[str, Rulebook] = {digest: self.book}
+        self._ceased_seen: dict[str, frozenset[str]] = {}
         self.calendar = self.book.calendar
 
     def book_for(self, digest: str) -> Rulebook:
@@ -188,16 +190,22 @@ class Engine:
     def close_cycle(self, year: int, *, actor: str) -> None:
         """Close the cycle of ``year``: no task of it can change afterwards.
 
+        A refused attempt is recorded in the history (on ``cycle/YEAR``).
+
         Raises:
             NotFound: the cycle was never opened.
+            CycleClosedError: the cycle is closed already.
             PermissionDenied: ``actor`` is neither the consolidator nor the evaluator.
         """
         now = self.clock()
-        with self.store.write():
-            if self.store.cycle(year) is None:
+        with self._cycle_change(year, "close_cycle", actor, now):
+            cycle = self.store.cycle(year)
+            if cycle is None:
                 raise NotFound("cycle", year, "open it with open_cycle(year)")
-            book = self.cycle_book(year)
-            holders = {book.holder(r, now.date()) for r in ("consolidator", "evaluator")}
+            if cycle["closed_at"]:
+                raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
+            book = self.book_for(cycle["rules_hash"])
+            holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
             if actor not in holders:
                 raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
             self.store.close_cycle(year, now)
@@ -211,6 +219,34 @@ class Engine:
                 outcome="applied",
                 payload={},
             )
+
+    @contextmanager
+    def _cycle_change(
+        self, year: int, trigger: str, actor: str, now: dt.datetime
+    ) -> Iterator[None]:
+        """One transaction for a cycle-level change; a refusal is recorded, then raised.
+
+        Every check of a cycle-level change comes before its first write, so recording the
+        refusal commits nothing else.
+        """
+        refusal: WorkflowError | None = None
+        with self.store.write():
+            try:
+                yield
+            except WorkflowError as exc:
+                refusal = exc
+                self.store.append_event(
+                    task_id=f"cycle/{year}",
+                    trigger=trigger,
+                    from_state=None,
+                    to_state=None,
+                    actor=actor,
+                    at=now,
+                    outcome="refused",
+                    payload={"error": type(exc).__name__, "message": str(exc)},
+                )
+        if refusal is not None:
+            raise refusal
 
     # -- changes -----------------------------------------------------------------------------
     def fire(
@@ -272,7 +308,10 @@ class Engine:
             if expected_version not in (None, task.version) and on_conflict == "raise":
                 raise ConflictError(task_id, expected_version or 0, task.version)
             book = self.book_for(digest)
-            if cycle_open:
+            if cycle_open and book.succession.ceased_by(today(now)):
+                if self._ceased_seen.get(digest) != book.succession.ceased_by(today(now)):
+                    self._apply_succession(now)  # the first write after an agency ceased
+                    task, cycle_open, digest = self.store.task_for_update(task_id)
                 task = self._succeed(book, task, now)
             try:
                 outcome = decide(book, task, trigger, actor, args, now, cycle_open=cycle_open)
@@ -321,7 +360,7 @@ class Engine:
     def _succeed(self, book: Rulebook, task: Task, now: dt.datetime) -> Task:
         """Pass ``task`` to the successor of its ceased agency (a recorded ``reassign`` by the
         rules, citing the legal document); unchanged while its agency exists."""
-        steps = book.succession.chain(task.agency, now.date(), unit=task.unit)
+        steps = book.succession.chain(task.agency, today(now), unit=task.unit)
         if not steps or task.state == book.plan.workflow.final:
             return task
         holder = steps[-1][0]
@@ -359,7 +398,9 @@ class Engine:
             if cycle["closed_at"]:
                 continue
             book = self.book_for(cycle["rules_hash"])
-            ceased = sorted(book.succession.ceased_by(now.date()))
+            ceased_set = book.succession.ceased_by(today(now))
+            self._ceased_seen[cycle["rules_hash"]] = ceased_set
+            ceased = sorted(ceased_set)
             if not ceased:
                 continue
             marks = ", ".join("?" * len(ceased))
@@ -403,7 +444,7 @@ class Engine:
         """
         waived = set(waive)
         now = self.clock()
-        with self.store.write():
+        with self._cycle_change(year, "consolidate_cycle", actor, now):
             cycle = self.store.cycle(year)
             if cycle is None:
                 raise NotFound("cycle", year, "open it with open_cycle(year)")
@@ -415,7 +456,7 @@ class Engine:
             order = {s: i for i, s in enumerate(wf.states)}
             before = {s for s in wf.states if order[s] < min(order[s] for s in sources)}
             self._apply_succession(now)
-            holder = book.holder("consolidator", now.date())
+            holder = book.holder("consolidator", today(now))
             if actor != holder:
                 raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
             tasks = self.store.select_tasks("year = ?", (year,))
@@ -449,7 +490,7 @@ class Engine:
                 "missing": [{"task": t.id, "agency": t.agency} for t in missing],
                 "waived": sorted(waived),
                 "recipients": [
-                    book.succession.holder(r, now.date(), role="recipient")
+                    book.succession.holder(r, today(now), role="recipient")
                     for r in book.plan.expand(book.plan.roles.recipients)
                 ],
             }

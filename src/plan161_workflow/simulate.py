@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from plan161_workflow.clock import FakeClock
+from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import Plan161Error
 from plan161_workflow.model.task import Task
@@ -149,7 +149,7 @@ class _Year:
         return _moment(day, self.rng).replace(tzinfo=self.clock.now.tzinfo)
 
     def holder(self, role: str) -> str:
-        return self.engine.book.holder(role, self.clock.now.date())
+        return self.engine.book.holder(role, today(self.clock.now))
 
     def fire(self, task_id: str, trigger: str, actor: str | None = None, **kw: Any) -> None:
         """Fire as ``actor``, or as the task's responsible agency at that moment."""
@@ -161,7 +161,7 @@ class _Year:
 
     def contribute(self, task_id: str, coordinator: str) -> None:
         unit = self.engine.task(task_id).unit
-        who = self.engine.book.succession.holder(coordinator, self.clock.now.date(), unit=unit)
+        who = self.engine.book.succession.holder(coordinator, today(self.clock.now), unit=unit)
         self.fire(task_id, "contribute", who, text=f"Ý kiến phối hợp của {coordinator}")
 
     def send_back(self, task_id: str) -> None:
@@ -269,7 +269,7 @@ def _evaluate(
         engine.fire(
             task.id,
             "evaluate",
-            actor=engine.book.holder("evaluator", clock.now.date()),
+            actor=engine.book.holder("evaluator", today(clock.now)),
             rating=ratings[index],
         )
 

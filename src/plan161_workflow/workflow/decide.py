@@ -7,13 +7,14 @@ or raises the ``WorkflowError`` that explains the refusal. It touches no databas
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
 from plan161_workflow.calendar import WorkingCalendar, days_late
-from plan161_workflow.clock import VIETNAM
+from plan161_workflow.clock import today as vietnam_day
 from plan161_workflow.errors import (
     AgencyCeasedError,
     CycleClosedError,
@@ -122,7 +123,7 @@ def decide(
         )
     if not cycle_open:
         raise CycleClosedError(f"the {task.year} cycle is closed; task {task.id!r} cannot change")
-    today = (now.astimezone(VIETNAM) if now.tzinfo else now).date()  # deadlines are Vietnam days
+    today = vietnam_day(now)  # deadlines are days in Vietnam, whatever the clock's zone
     ceased = book.succession.ceased_on(actor, today)
     if ceased is not None:
         raise AgencyCeasedError(actor, ceased, book.succession.successors_of(actor), task.id)
@@ -203,10 +204,13 @@ def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
         )
     indicators = value.get("indicators", {})
     if not isinstance(indicators, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, int | float | str) and not isinstance(v, bool)
+        isinstance(k, str)
+        and isinstance(v, int | float | str)
+        and not isinstance(v, bool)
+        and (not isinstance(v, float) or math.isfinite(v))  # NaN/Infinity are not JSON
         for k, v in indicators.items()
     ):
-        raise PayloadError("report indicators must map names to numbers or text")
+        raise PayloadError("report indicators must map names to (finite) numbers or text")
     attachments = value.get("attachments", [])
     if not isinstance(attachments, list | tuple) or not all(
         isinstance(a, str) and a for a in attachments

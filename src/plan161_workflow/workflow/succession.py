@@ -14,6 +14,8 @@ class Succession:
         self._by_code: dict[str, Agency] = {a.code: a for a in plan.agencies}
         self.successor_codes = frozenset(s.agency for a in plan.agencies for s in a.successors)
         """Agencies that take over from another at some point."""
+        ends = [a.valid_to for a in plan.agencies if a.valid_to is not None]
+        self._first_end = min(ends) + dt.timedelta(days=1) if ends else dt.date.max
 
     def ceased_on(self, code: str, day: dt.date) -> dt.date | None:
         """The last day of ``code`` if it no longer exists on ``day``, else ``None``."""
@@ -71,6 +73,8 @@ class Succession:
 
     def ceased_by(self, on: dt.date) -> frozenset[str]:
         """Agencies that no longer exist on day ``on``."""
+        if on < self._first_end:
+            return frozenset()
         return frozenset(
             a.code for a in self._by_code.values() if a.valid_to is not None and on > a.valid_to
         )

@@ -1,0 +1,43 @@
+"""Shared fixtures: the Hà Tĩnh plan, a fake clock and an in-memory engine on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plan161_workflow.clock import FakeClock
+from plan161_workflow.engine import Engine
+from plan161_workflow.model.plan import Plan
+from plan161_workflow.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+HA_TINH_RULES = ROOT / "rules" / "ha-tinh-161.yaml"
+
+
+@pytest.fixture(scope="session")
+def rules_path() -> Path:
+    """The Hà Tĩnh rules file."""
+    return HA_TINH_RULES
+
+
+@pytest.fixture(scope="session")
+def plan(rules_path: Path) -> Plan:
+    """The Hà Tĩnh plan, loaded once (a frozen value: tests derive variants with attrs.evolve)."""
+    return load_rules(rules_path)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at 08:00 on 10/01/2024, Vietnam time."""
+    return FakeClock(dt.date(2024, 1, 10))
+
+
+@pytest.fixture
+def engine(plan: Plan, clock: FakeClock) -> Iterator[Engine]:
+    """An engine on the Hà Tĩnh plan, in memory, on the fake clock (no cycle opened)."""
+    eng = Engine(plan, clock=clock)
+    yield eng
+    eng.close()
