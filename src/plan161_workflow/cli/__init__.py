@@ -11,7 +11,12 @@ import sys
 
 import click
 
-from plan161_workflow.cli import rules_cmds, sim_cmds, store_cmds  # noqa: F401  (registers)
+from plan161_workflow.cli import (  # noqa: F401  (registers commands)
+    report_cmds,
+    rules_cmds,
+    sim_cmds,
+    store_cmds,
+)
 from plan161_workflow.cli.base import cli
 from plan161_workflow.errors import Plan161Error
 

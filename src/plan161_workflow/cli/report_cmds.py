@@ -1,0 +1,165 @@
+"""``plan161 status``, ``plan161 report``, ``plan161 calendar`` and ``plan161 diagram``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from plan161_workflow.cli.base import cli
+from plan161_workflow.clock import system_clock
+from plan161_workflow.engine import Engine
+from plan161_workflow.reporting.diagram import mermaid, svg
+from plan161_workflow.reporting.ical import agency_calendar
+from plan161_workflow.reporting.render_html import render_html
+from plan161_workflow.reporting.render_md import render_md
+from plan161_workflow.reporting.report import build_report, default_report_date, report_json
+from plan161_workflow.reporting.status import status_data, status_text
+from plan161_workflow.rules import load_rules
+from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+_DB = click.option(
+    "--db", required=True, type=click.Path(dir_okay=False), help="The plan161 database file."
+)
+_YEAR = click.option("--year", required=True, type=int, help="Reporting year.")
+
+
+def _day(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
+
+
+def _write(path: str, text: str | bytes) -> None:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    if path == "-":
+        click.echo(data, nl=False)
+    else:
+        Path(path).write_bytes(data)
+
+
+@cli.command()
+@_DB
+@_YEAR
+@click.option("--as-of", "as_of", type=_DATE, help="Day overdue is judged on (default: today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys) for machines.")
+def status(db: str, year: int, as_of: dt.datetime | None, as_json: bool) -> int:
+    """The cycle of YEAR at a glance: tasks by state, rates, overdue agencies with days late.
+
+    The JSON depends only on the database and --as-of: the same database gives identical output.
+    """
+    day = _day(as_of) or system_clock().date()
+    with Engine.open(db) as engine:
+        data = status_data(engine, year, day)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        click.echo(status_text(data))
+    return 0
+
+
+@cli.command()
+@_DB
+@_YEAR
+@click.option(
+    "--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True
+)
+@click.option("-o", "--output", required=True, help="Output file ('-' for standard output).")
+@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option(
+    "--number",
+    type=click.IntRange(min=1),
+    help="Document number (default: the count of the year's consolidations).",
+)
+@click.option("--symbol", help="Issuing body's initials in the symbol (default: from its name).")
+@click.option(
+    "--date",
+    "on",
+    type=_DATE,
+    help="Report date (default: the latest consolidation's day, else today).",
+)
+def report(
+    db: str,
+    year: int,
+    fmt: str,
+    output: str,
+    lang: str,
+    number: int | None,
+    symbol: str | None,
+    on: dt.datetime | None,
+) -> int:
+    """Write the consolidated report of YEAR as the consolidating agency sends it."""
+    with Engine.open(db) as engine:
+        day = _day(on) or default_report_date(engine, year, system_clock().date())
+        doc = build_report(engine, year, on=day, lang=lang, number=number, symbol=symbol)
+    if fmt == "html":
+        text = render_html(doc)
+    elif fmt == "md":
+        text = render_md(doc)
+    else:
+        text = json.dumps(report_json(doc), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    _write(output, text)
+    if output != "-":
+        click.echo(
+            f"wrote {output}: {len(doc.units)} areas and duties, "
+            f"{len(doc.late)} late, {len(doc.missing)} missing",
+            err=True,
+        )
+    return 0
+
+
+def _years(text: str, first: int, last: int) -> list[int]:
+    try:
+        if "-" in text:
+            start, end = (int(p) for p in text.split("-", 1))
+            years = list(range(start, end + 1))
+        else:
+            years = [int(p) for p in text.split(",")]
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: expected YEAR, YEAR-YEAR or YEAR,YEAR") from None
+    outside = [y for y in years if not first <= y <= last]
+    if not years or outside:
+        raise click.BadParameter(
+            f"{text!r}: the plan's reporting years are {first}-{last}", param_hint="--years"
+        )
+    return years
+
+
+@cli.command()
+@click.argument("rules", type=click.Path(dir_okay=False))
+@click.option("--agency", required=True, help="Agency code, e.g. so-ldtbxh.")
+@click.option("--years", "years_text", help="YEAR, FIRST-LAST or a comma list (default: all).")
+@click.option("-o", "--output", required=True, help="The .ics file to write ('-': stdout).")
+def calendar(rules: str, agency: str, years_text: str | None, output: str) -> int:
+    """Write every deadline of AGENCY in the plan of RULES as iCalendar events with reminders."""
+    plan = load_rules(rules)
+    first, last = plan.info.first_year, plan.info.last_year
+    years = _years(years_text, first, last) if years_text else list(plan.info.years)
+    result = agency_calendar(plan, agency, years, stamp=system_clock())
+    _write(output, result.calendar.to_ical())
+    skipped = ", ".join(f"{u} ({y})" for y, u in result.skipped)
+    click.echo(
+        f"wrote {result.events} events to {output}"
+        + (f"; skipped {len(result.skipped)} without a deadline: {skipped}" if skipped else ""),
+        err=True,
+    )
+    return 0
+
+
+@cli.command()
+@click.argument("rules", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--format", "fmt", type=click.Choice(["mermaid", "svg"]), default="mermaid", show_default=True
+)
+@click.option("-o", "--output", default="-", help="Output file (default: standard output).")
+def diagram(rules: str | None, fmt: str, output: str) -> int:
+    """Draw the task workflow (the library's default, or that of RULES) as a state diagram."""
+    if rules:
+        plan = load_rules(rules)
+        workflow, title = plan.workflow, f"{plan.info.title}: workflow"
+    else:
+        workflow, title = DEFAULT_WORKFLOW, "plan161 default workflow"
+    text = mermaid(workflow, title) if fmt == "mermaid" else svg(workflow, title)
+    _write(output, text)
+    return 0

@@ -1,0 +1,326 @@
+"""Reporting metrics as monitoring systems such as DHIS2 define them: pure SQL over a connection.
+
+Definitions (per reporting year, and per agency or per area when grouped):
+
+* **expected**: tasks with a due date. Tasks whose deadline the plan does not set are counted
+  apart (``no_deadline``) and stay out of every rate.
+* **received**: expected tasks whose report arrived at some point (``tasks.reported_at`` is set
+  on first arrival in the workflow's ``reported_state``; a report sent back for revision still
+  counts as received).
+* **on time**: received with ``days_late = 0`` (judged on first arrival).
+* **reporting rate** = received / expected; **on-time rate** = on time / expected (DHIS2's
+  "reporting rate on time"); both ``None`` when nothing is expected.
+* **median days late**: the median of ``days_late`` over late reports only (``None`` if none).
+* **open tasks**: tasks not in the workflow's final state, by state.
+* **overdue as of D**: due before D and in a state before ``reported_state`` (as
+  ``Engine.overdue``), with ``days late = D - due`` in calendar days.
+
+Each figure is one SQL aggregation; Python only shapes the rows. ``AGENCY_COLUMN`` is the one place
+that says which column attributes a task to an agency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Sequence
+from typing import Literal
+
+import attrs
+
+from plan161_workflow.model.plan import Workflow
+
+AGENCY_COLUMN = "agency"
+"""Column attributing a task to an agency: the agency responsible now (after reassignment)."""
+
+Dimension = Literal["year", "agency", "area"]
+DIMENSIONS: tuple[str, ...] = ("year", "agency", "area")
+
+_KEYS: dict[str, str] = {
+    "year": "year",
+    "agency": AGENCY_COLUMN,
+    "area": "COALESCE(area, duty)",  # a duty task is grouped under its duty id
+}
+
+Key = tuple[int | str, ...]
+
+
+@attrs.frozen
+class Rates:
+    """Reporting figures of one group of tasks."""
+
+    key: Key
+    """The group's values, in the order of the dimensions asked for."""
+    tasks: int
+    """Every task of the group."""
+    expected: int
+    """Tasks with a due date."""
+    received: int
+    """Expected tasks whose report arrived."""
+    on_time: int
+    """Received by the due date."""
+    late: int
+    """Received after the due date."""
+    no_deadline: int
+    """Tasks without a due date (out of the rates)."""
+    median_days_late: float | None
+    """Median days late over late reports; ``None`` without late reports."""
+
+    @property
+    def reporting_rate(self) -> float | None:
+        """received / expected, or ``None`` when nothing is expected."""
+        return self.received / self.expected if self.expected else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """on time / expected, or ``None`` when nothing is expected."""
+        return self.on_time / self.expected if self.expected else None
+
+    @property
+    def missing(self) -> int:
+        """Expected tasks not received (yet)."""
+        return self.expected - self.received
+
+
+@attrs.frozen
+class Overdue:
+    """A task not reported although its last day has passed."""
+
+    task_id: str
+    """The task."""
+    year: int
+    """Reporting year."""
+    agency: str
+    """Agency responsible (``AGENCY_COLUMN``)."""
+    unit: str
+    """Area or duty id."""
+    due: dt.date
+    """Last day to report."""
+    state: str
+    """Current state."""
+    days_late: int
+    """Calendar days from the due date to the as-of date."""
+
+
+def _where(years: Sequence[int] | None) -> tuple[str, list[int]]:
+    if years is None:
+        return "1 = 1", []
+    return f"year IN ({', '.join('?' * len(years))})", list(years)
+
+
+def _group(by: Sequence[str]) -> tuple[str, str]:
+    """(SELECT expressions, GROUP BY expressions) for dimensions ``by``.
+
+    Raises:
+        ValueError: an unknown dimension.
+    """
+    unknown = [d for d in by if d not in _KEYS]
+    if unknown:
+        raise ValueError(f"unknown dimension(s) {unknown}; expected some of {DIMENSIONS}")
+    exprs = [_KEYS[d] for d in by]
+    if not exprs:
+        return "", ""
+    select = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs)) + ", "
+    return select, " GROUP BY " + ", ".join(f"k{i}" for i in range(len(exprs)))
+
+
+def median_days_late(
+    conn: sqlite3.Connection, *, years: Sequence[int] | None = None, by: Sequence[str] = ()
+) -> dict[Key, float]:
+    """Median ``days_late`` of late reports per group (groups without late reports are absent).
+
+    SQLite has no median: rows are numbered within each group and the middle one (or the mean of
+    the middle two) is kept.
+
+    Raises:
+        ValueError: an unknown dimension in ``by``.
+    """
+    where, params = _where(years)
+    select, _ = _group(by)
+    keys = [f"k{i}" for i in range(len(by))]
+    partition = f"PARTITION BY {', '.join(keys)} " if keys else ""
+    sql = f"""
+        WITH late AS (
+            SELECT {select}days_late AS d FROM tasks
+            WHERE {where} AND due IS NOT NULL AND reported_at IS NOT NULL AND days_late > 0
+        ), ranked AS (
+            SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY d) AS rn,
+                   COUNT(*) OVER ({partition.strip()}) AS n
+            FROM late
+        )
+        SELECT {", ".join(keys) + ", " if keys else ""}AVG(d) FROM ranked
+        WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+        {"GROUP BY " + ", ".join(keys) if keys else ""}
+    """
+    rows = conn.execute(sql, params)
+    # without GROUP BY an aggregate over no rows still returns one row, of NULL
+    return {tuple(row[:-1]): float(row[-1]) for row in rows if row[-1] is not None}
+
+
+def rates(
+    conn: sqlite3.Connection, *, years: Sequence[int] | None = None, by: Sequence[str] = ("year",)
+) -> list[Rates]:
+    """Reporting figures per group of ``by`` (``year``, ``agency``, ``area``), for ``years``
+    (every year when ``None``), ordered by group key.
+
+    Raises:
+        ValueError: an unknown dimension in ``by``.
+    """
+    where, params = _where(years)
+    select, group = _group(by)
+    has = "due IS NOT NULL AND reported_at IS NOT NULL"
+    sql = f"""
+        SELECT {select}
+            count(*),
+            count(*) FILTER (WHERE due IS NOT NULL),
+            count(*) FILTER (WHERE {has}),
+            count(*) FILTER (WHERE {has} AND days_late = 0),
+            count(*) FILTER (WHERE {has} AND days_late > 0),
+            count(*) FILTER (WHERE due IS NULL)
+        FROM tasks WHERE {where}{group}
+        ORDER BY {", ".join(f"k{i}" for i in range(len(by))) or "1"}
+    """
+    medians = median_days_late(conn, years=years, by=by)
+    out = []
+    for row in conn.execute(sql, params):
+        key: Key = tuple(row[: len(by)])
+        tasks, expected, received, on_time, late, no_deadline = (int(v) for v in row[len(by) :])
+        out.append(
+            Rates(
+                key=key,
+                tasks=tasks,
+                expected=expected,
+                received=received,
+                on_time=on_time,
+                late=late,
+                no_deadline=no_deadline,
+                median_days_late=medians.get(key),
+            )
+        )
+    return out
+
+
+def state_counts(
+    conn: sqlite3.Connection,
+    workflow: Workflow,
+    *,
+    years: Sequence[int] | None = None,
+    by: Sequence[str] = (),
+    open_only: bool = False,
+) -> dict[Key, dict[str, int]]:
+    """Tasks per state for each group: every workflow state, in workflow order, zeros included
+    (``open_only``: every state but the final one).
+
+    Raises:
+        ValueError: an unknown dimension in ``by``.
+    """
+    where, params = _where(years)
+    select, group = _group(by)
+    group = group + ", state" if group else " GROUP BY state"
+    states = [s for s in workflow.states if not (open_only and s == workflow.final)]
+    sql = f"SELECT {select}state, count(*) FROM tasks WHERE {where}{group}"
+    out: dict[Key, dict[str, int]] = {}
+    for row in conn.execute(sql, params):
+        key: Key = tuple(row[: len(by)])
+        counts = out.setdefault(key, dict.fromkeys(states, 0))
+        if row[-2] in counts:
+            counts[row[-2]] = int(row[-1])
+    if not by and () not in out:
+        out[()] = dict.fromkeys(states, 0)
+    return dict(sorted(out.items()))
+
+
+def _open_states(workflow: Workflow) -> list[str]:
+    order = {s: i for i, s in enumerate(workflow.states)}
+    return [s for s in workflow.states if order[s] < order[workflow.reported_state]]
+
+
+def overdue(
+    conn: sqlite3.Connection,
+    workflow: Workflow,
+    as_of: dt.date,
+    *,
+    years: Sequence[int] | None = None,
+) -> list[Overdue]:
+    """Tasks overdue on ``as_of``, most days late first, then by task id."""
+    where, params = _where(years)
+    states = _open_states(workflow)
+    sql = f"""
+        SELECT id, year, {AGENCY_COLUMN}, COALESCE(area, duty), due, state,
+               CAST(julianday(?) - julianday(due) AS INTEGER) AS late
+        FROM tasks
+        WHERE {where} AND due < ? AND state IN ({", ".join("?" * len(states))})
+        ORDER BY late DESC, id
+    """
+    day = as_of.isoformat()
+    rows = conn.execute(sql, [day, *params, day, *states])
+    return [
+        Overdue(r[0], int(r[1]), r[2], r[3], dt.date.fromisoformat(r[4]), r[5], int(r[6]))
+        for r in rows
+    ]
+
+
+@attrs.frozen
+class OverdueAgency:
+    """One agency's overdue tasks on a date."""
+
+    agency: str
+    """Agency code."""
+    tasks: int
+    """How many tasks are overdue."""
+    max_days_late: int
+    """The longest delay, in calendar days."""
+
+
+def overdue_by_agency(
+    conn: sqlite3.Connection,
+    workflow: Workflow,
+    as_of: dt.date,
+    *,
+    years: Sequence[int] | None = None,
+) -> list[OverdueAgency]:
+    """Agencies with overdue tasks on ``as_of``: count and longest delay, by agency code."""
+    where, params = _where(years)
+    states = _open_states(workflow)
+    sql = f"""
+        SELECT {AGENCY_COLUMN}, count(*),
+               CAST(max(julianday(?) - julianday(due)) AS INTEGER)
+        FROM tasks
+        WHERE {where} AND due < ? AND state IN ({", ".join("?" * len(states))})
+        GROUP BY {AGENCY_COLUMN} ORDER BY {AGENCY_COLUMN}
+    """
+    day = as_of.isoformat()
+    rows = conn.execute(sql, [day, *params, day, *states])
+    return [OverdueAgency(r[0], int(r[1]), int(r[2])) for r in rows]
+
+
+GridStatus = Literal["on_time", "late", "missing", "not_due", "no_deadline"]
+GRID_STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "not_due", "no_deadline")
+
+
+def agency_year_grid(
+    conn: sqlite3.Connection, as_of: dt.date, *, years: Sequence[int] | None = None
+) -> dict[tuple[str, int], str]:
+    """The worst status of each (agency, year) with tasks, as of ``as_of``.
+
+    ``missing`` (a report not received after its due date) > ``late`` (received late) >
+    ``not_due`` (not received, due date not passed) > ``on_time``; ``no_deadline`` when none of the
+    agency's tasks that year has a due date. Absent pairs had no task.
+    """
+    where, params = _where(years)
+    sql = f"""
+        SELECT {AGENCY_COLUMN}, year,
+            CASE
+                WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL AND due < ?)
+                    THEN 'missing'
+                WHEN count(*) FILTER (WHERE due IS NOT NULL AND days_late > 0) THEN 'late'
+                WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL)
+                    THEN 'not_due'
+                WHEN count(*) FILTER (WHERE due IS NOT NULL) THEN 'on_time'
+                ELSE 'no_deadline'
+            END
+        FROM tasks WHERE {where}
+        GROUP BY {AGENCY_COLUMN}, year
+    """
+    rows = conn.execute(sql, [as_of.isoformat(), *params])
+    return {(r[0], int(r[1])): r[2] for r in rows}

@@ -1,0 +1,184 @@
+"""The consolidated report as Markdown (GitHub-flavoured tables; the charts become tables)."""
+
+from __future__ import annotations
+
+from plan161_workflow.reporting.charts import GRID_STYLE
+from plan161_workflow.reporting.document import Report, Shortfall
+from plan161_workflow.reporting.labels import GRID_NAMES, number, percent
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(heads: list[str], rows: list[list[object]]) -> list[str]:
+    out = ["| " + " | ".join(_cell(h) for h in heads) + " |", "|" + "---|" * len(heads)]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
+    return [*out, ""]
+
+
+def _date(value: object, report: Report) -> str:
+    if value is None:
+        return "—"
+    text = str(value)
+    return f"{text[8:10]}/{text[5:7]}/{text[:4]}" if report.lang == "vi" else text
+
+
+def _shortfalls(report: Report, items: tuple[Shortfall, ...], days: str) -> list[str]:
+    text = report.text
+    if not items:
+        return [text["none"], ""]
+    rows: list[list[object]] = [
+        [
+            s.agency_name,
+            f"{s.unit}. {s.unit_title}",
+            _date(s.due, report),
+            s.days_late,
+            text["waived"] if s.waived else "",
+        ]
+        for s in items
+    ]
+    return _table([text["agency"], text["unit"], text["due"], text[days], ""], rows)
+
+
+def _overview(report: Report) -> list[str]:
+    t, text, lang = report.totals, report.text, report.lang
+    out = [
+        text["overview_text"].format(
+            expected=t.expected,
+            received=t.received,
+            rate=percent(t.reporting_rate, lang),
+            on_time=t.on_time,
+            on_time_rate=percent(t.on_time_rate, lang),
+            late=t.late,
+            missing=t.missing,
+        ),
+        "",
+    ]
+    if t.median_days_late is not None:
+        out += [text["median_text"].format(median=number(t.median_days_late, lang)), ""]
+    if report.no_deadline:
+        ids = ", ".join(report.no_deadline)
+        out += [text["no_deadline_text"].format(count=len(report.no_deadline), ids=ids), ""]
+    heads = [
+        text[h]
+        for h in (
+            "unit",
+            "tasks",
+            "expected",
+            "received",
+            "on_time",
+            "late_n",
+            "reporting_rate",
+            "on_time_rate",
+            "median_days_late",
+        )
+    ]
+    rows: list[list[object]] = []
+    for u in report.units:
+        r = u.rates
+        median = number(r.median_days_late, lang) if r.median_days_late is not None else "—"
+        rows.append(
+            [
+                u.id,
+                r.tasks,
+                r.expected,
+                r.received,
+                r.on_time,
+                r.late,
+                percent(r.reporting_rate, lang),
+                percent(r.on_time_rate, lang),
+                median,
+            ]
+        )
+    return out + _table(heads, rows)
+
+
+def _charts(report: Report) -> list[str]:
+    text, lang, charts = report.text, report.lang, report.charts
+    out = [f"**{text['chart_on_time']}**", ""]
+    out += _table(
+        [text["agency"], text["on_time"], text["received"], text["expected"], text["on_time_rate"]],
+        [
+            [a.name, a.on_time, a.received, a.expected, percent(a.on_time / a.expected, lang)]
+            for a in charts.on_time
+        ],
+    )
+    names = GRID_NAMES[lang]
+    out += [f"**{text['chart_grid']}**", ""]
+    out += _table(
+        [text["agency"], *map(str, charts.years)],
+        [
+            [name, *(f"{GRID_STYLE[s][1]} {names[s]}".strip() for s in cells)]
+            for _, name, cells in charts.grid
+        ],
+    )
+    return out
+
+
+def render_md(report: Report) -> str:
+    """The whole report as Markdown text."""
+    text = report.text
+    out = []
+    if report.parent_body:
+        out.append(report.parent_body + "  ")
+    out += [
+        f"**{report.issuing_body}**  ",
+        report.number,
+        "",
+        f"**{report.nation}**  ",
+        f"**{report.motto}**  ",
+        f"*{report.place_date}*",
+        "",
+    ]
+    if report.draft:
+        out += [f"**[{text['draft']}]**", ""]
+    out += [f"# {report.kind}", "", f"**{report.subject}**", "", report.intro, ""]
+    out += [f"## {text['results']}", "", f"### {text['overview']}", "", *_overview(report)]
+    out += _charts(report)
+    out += [f"### {text['by_area']}", ""]
+    for unit in report.units:
+        out += [f"#### {unit.id}. {unit.title}", ""]
+        rows: list[list[object]] = [
+            [
+                t.agency_name,
+                t.state,
+                _date(t.due, report),
+                _date(t.reported_on, report),
+                "—" if t.days_late is None else t.days_late,
+                (t.summary or text["no_report"])
+                + "".join(f"; {k}: {v}" for k, v in t.indicators.items()),
+                t.rating or "—",
+            ]
+            for t in unit.tasks
+        ]
+        out += _table(
+            [
+                text[h]
+                for h in ("agency", "state", "due", "reported", "days_late", "summary", "rating")
+            ],
+            rows,
+        )
+    out += [f"## {text['shortfalls']}", "", f"### {text['late']}", ""]
+    out += _shortfalls(report, report.late, "days_late")
+    out += [f"### {text['missing']}", ""]
+    out += _shortfalls(report, report.missing, "days_overdue")
+    out += [f"## {text['difficulties']}", ""]
+    if not report.remarks:
+        out += [text["none"], ""]
+    current = None
+    for m in report.remarks:
+        if m.agency != current:
+            if current is not None:
+                out.append("")  # end the previous agency's list
+            out += [f"**{m.agency_name}**", ""]
+            current = m.agency
+        about = text["remark_on"].format(unit=m.unit_title)
+        out.append(f"- {m.text} *({_date(m.on, report)}, {about}; {m.task_id})*")
+    if report.remarks:
+        out.append("")
+    out += [f"## {text['proposals']}", "", f"*{text['generated']}*", ""]
+    out += [f"{i}. {p}" for i, p in enumerate(report.proposals, 1)]
+    out += ["", f"**{report.signer}**  ", f"*{text['signature']}*", ""]
+    out += [f"***{text['recipients']}:***", "", *(f"- {r}" for r in report.recipients), ""]
+    return "\n".join(out)

@@ -1,0 +1,305 @@
+"""The consolidated report as the consolidating agency sends it: a structured document.
+
+``build_report`` reads the database (SQL only) and returns a ``Report``, an attrs value holding
+the parts of an official report (Decree 30/2020/NĐ-CP): national title and motto, issuing body,
+number and symbol, place and date, ``BÁO CÁO`` and its subject, content (results by content area,
+agencies late or missing, difficulties raised, proposals), signer and recipients; and the data of
+its charts. ``render_html`` and ``render_md`` print it; ``report_json`` gives plain dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from plan161_workflow.engine import Engine
+from plan161_workflow.errors import NotFound
+from plan161_workflow.reporting import metrics
+from plan161_workflow.reporting.collation import vietnamese_key
+from plan161_workflow.reporting.document import (
+    AgencyRate,
+    Charts,
+    Remark,
+    Report,
+    Shortfall,
+    TaskResult,
+    UnitResult,
+)
+from plan161_workflow.reporting.labels import (
+    TEXT,
+    Lang,
+    abbreviation,
+    agency_name,
+    check_lang,
+    place_date,
+    state_name,
+    unit_title,
+)
+from plan161_workflow.rules.convert import CONVERTER
+
+
+def _cycle_years(engine: Engine) -> list[int]:
+    return [int(r[0]) for r in engine.store.conn.execute("SELECT year FROM cycles ORDER BY year")]
+
+
+def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
+    """The day of the year's latest consolidation, or ``today`` when it was never consolidated."""
+    rows = engine.consolidations(year)
+    return dt.datetime.fromisoformat(rows[-1]["at"]).date() if rows else today
+
+
+def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]:
+    plan = engine.plan
+    ratings = {r.code: (r.name if lang == "vi" else r.name_en) for r in plan.rating_scale}
+    rows = engine.store.conn.execute(
+        f"""SELECT id, COALESCE(area, duty), {metrics.AGENCY_COLUMN}, state, due,
+                   substr(reported_at, 1, 10), days_late, json_extract(report, '$.summary'), rating,
+                   json_extract(report, '$.indicators')
+            FROM tasks WHERE year = ? ORDER BY id""",
+        (year,),
+    )
+    out: dict[str, list[TaskResult]] = {}
+    for r in rows:
+        out.setdefault(r[1], []).append(
+            TaskResult(
+                task_id=r[0],
+                agency=r[2],
+                agency_name=agency_name(plan, r[2], lang),
+                state=state_name(r[3], lang),
+                due=dt.date.fromisoformat(r[4]) if r[4] else None,
+                reported_on=dt.date.fromisoformat(r[5]) if r[5] else None,
+                days_late=r[6],
+                summary=r[7],
+                indicators=json.loads(r[9]) if r[9] else {},
+                rating=ratings.get(r[8], r[8]) if r[8] else None,
+            )
+        )
+    for tasks in out.values():
+        tasks.sort(key=lambda t: vietnamese_key(t.agency_name))
+    return out
+
+
+def _shortfalls(
+    engine: Engine, year: int, on: dt.date, lang: Lang
+) -> tuple[list[Shortfall], list[Shortfall]]:
+    plan = engine.plan
+    waived = {a for rec in engine.consolidations(year) for a in rec["waived"]}
+    rows = engine.store.conn.execute(
+        f"""SELECT {metrics.AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
+                   reported_at IS NULL,
+                   CAST(julianday(?) - julianday(due) AS INTEGER)
+            FROM tasks
+            WHERE year = ? AND due IS NOT NULL
+              AND (days_late > 0 OR (reported_at IS NULL AND due < ?))""",
+        (on.isoformat(), year, on.isoformat()),
+    )
+    late: list[Shortfall] = []
+    missing: list[Shortfall] = []
+    for agency, unit, due, days, absent, overdue in rows:
+        item = Shortfall(
+            agency=agency,
+            agency_name=agency_name(plan, agency, lang),
+            unit=unit,
+            unit_title=unit_title(plan, unit, lang),
+            due=dt.date.fromisoformat(due),
+            days_late=int(overdue if absent else days),
+            waived=bool(absent) and agency in waived,
+        )
+        (missing if absent else late).append(item)
+    for items in (late, missing):
+        items.sort(key=lambda s: (vietnamese_key(s.agency_name), s.unit))
+    return late, missing
+
+
+def _remarks(engine: Engine, year: int, lang: Lang) -> list[Remark]:
+    plan = engine.plan
+    rows = engine.store.conn.execute(
+        """SELECT e.actor, e.task_id, COALESCE(t.area, t.duty), substr(e.at, 1, 10),
+                  json_extract(e.payload, '$.text')
+           FROM events e JOIN tasks t ON t.id = e.task_id
+           WHERE e.trigger = 'comment' AND e.outcome = 'applied' AND t.year = ?
+           ORDER BY e.seq""",
+        (year,),
+    )
+    out = [
+        Remark(
+            agency=r[0],
+            agency_name=agency_name(plan, r[0], lang),
+            task_id=r[1],
+            unit_title=unit_title(plan, r[2], lang),
+            on=dt.date.fromisoformat(r[3]),
+            text=r[4],
+        )
+        for r in rows
+    ]
+    return sorted(out, key=lambda m: vietnamese_key(m.agency_name))  # stable: seq within agency
+
+
+def _charts(engine: Engine, year: int, on: dt.date, lang: Lang) -> Charts:
+    plan = engine.plan
+    conn = engine.store.conn
+    wf = plan.workflow
+    per_unit = metrics.state_counts(conn, wf, years=[year], by=("area",))
+    order = {u.id: i for i, u in enumerate(plan.units())}
+    by_unit = sorted(per_unit.items(), key=lambda kv: (order.get(str(kv[0][0]), 1_000), kv[0]))
+    rates = [r for r in metrics.rates(conn, years=[year], by=("agency",)) if r.expected]
+    on_time = [
+        AgencyRate(
+            str(r.key[0]), agency_name(plan, str(r.key[0]), lang), r.on_time, r.received, r.expected
+        )
+        for r in rates
+    ]
+    years = tuple(y for y in _cycle_years(engine) if y <= year)
+    cells = metrics.agency_year_grid(conn, on, years=list(years))
+    agencies = {a for a, _ in cells}
+    named = sorted(
+        ((a, agency_name(plan, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
+    )
+    return Charts(
+        states=wf.states,
+        state_names=tuple(state_name(s, lang) for s in wf.states),
+        by_unit=tuple((str(k[0]), tuple(v.values())) for k, v in by_unit),
+        on_time=tuple(sorted(on_time, key=lambda a: vietnamese_key(a.name))),
+        years=years,
+        grid=tuple(
+            (code, name, tuple(cells.get((code, y), "none") for y in years)) for code, name in named
+        ),
+    )
+
+
+def _proposals(
+    engine: Engine, year: int, on: dt.date, lang: Lang, report: dict[str, Any]
+) -> list[str]:
+    text = TEXT[lang]
+    plan = engine.plan
+    evaluator = agency_name(plan, engine.book.holder("evaluator", on), lang)
+    out = []
+
+    def names(items: list[Shortfall]) -> str:
+        return ", ".join(dict.fromkeys(s.agency_name for s in items))
+
+    if report["missing"]:
+        out.append(
+            text["p_missing"].format(evaluator=evaluator, names=names(report["missing"]), year=year)
+        )
+    if report["late"]:
+        out.append(text["p_late"].format(names=names(report["late"])))
+    if report["no_deadline"]:
+        units = dict.fromkeys(t.split("/")[1] for t in report["no_deadline"])
+        out.append(text["p_no_deadline"].format(ids=", ".join(units)))
+    if report["remarks"]:
+        out.append(text["p_remarks"])
+    return out or [text["p_none"]]
+
+
+def build_report(
+    engine: Engine,
+    year: int,
+    *,
+    on: dt.date,
+    lang: str = "vi",
+    number: int | None = None,
+    symbol: str | None = None,
+) -> Report:
+    """The consolidated report of ``year`` dated ``on``.
+
+    ``number`` defaults to the count of the year's consolidations (blank in a draft, when there
+    is none); ``symbol`` to the initials of the issuing body (``SLĐTBXH``).
+
+    Raises:
+        NotFound: the cycle of ``year`` was never opened.
+        ValueError: ``lang`` is not ``vi`` or ``en``.
+    """
+    language = check_lang(lang)
+    text = TEXT[language]
+    plan = engine.plan
+    conn = engine.store.conn
+    cycles = _cycle_years(engine)
+    if year not in cycles:
+        opened = ", ".join(map(str, cycles)) or "none"
+        raise NotFound("cycle", year, f"cycles in this database: {opened}")
+    issuer = engine.book.holder("consolidator", on)
+    body = plan.agency(issuer) if plan.has_agency(issuer) else None
+    parent = body.parent if body else None
+    consolidations = engine.consolidations(year)
+    count = number if number is not None else len(consolidations)
+    abbr = symbol or abbreviation(body.name if body else issuer)
+    tasks = _tasks(engine, year, language)
+    states = metrics.state_counts(conn, plan.workflow, years=[year], by=("area",))
+    unit_rates = {r.key[0]: r for r in metrics.rates(conn, years=[year], by=("area",))}
+    units = [
+        UnitResult(
+            id=u.id,
+            title=unit_title(plan, u.id, language),
+            rates=unit_rates[u.id],
+            states=states[(u.id,)],
+            tasks=tuple(tasks[u.id]),
+        )
+        for u in plan.units()
+        if u.id in unit_rates
+    ]
+    late, missing = _shortfalls(engine, year, on, language)
+    remarks = _remarks(engine, year, language)
+    no_deadline = tuple(
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM tasks WHERE year = ? AND due IS NULL ORDER BY id", (year,)
+        )
+    )
+    facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
+    recipients_codes = (
+        consolidations[-1]["recipients"]
+        if consolidations
+        else [
+            engine.book.succession.holder(r, on, role="recipient")
+            for r in plan.expand(plan.roles.recipients)
+        ]
+    )
+    title = plan.info.title if language == "vi" else plan.info.title_en
+    issuer_name = agency_name(plan, issuer, language)
+    return Report(
+        lang=language,
+        year=year,
+        date=on,
+        draft=not consolidations,
+        nation=text["nation"],
+        motto=text["motto"],
+        parent_body=agency_name(plan, parent, language).upper() if parent else "",
+        issuing_body=issuer_name.upper(),
+        number=f"{text['number']}: {count if count else '    '}/BC-{abbr}",
+        place_date=place_date(plan.info.place, on, language),
+        kind=text["kind"],
+        subject=text["subject"].format(title=title, year=year),
+        intro=text["intro"].format(title=title, issuer=issuer_name, year=year),
+        totals=metrics.rates(conn, years=[year], by=())[0],
+        no_deadline=no_deadline,
+        units=tuple(units),
+        late=tuple(late),
+        missing=tuple(missing),
+        remarks=tuple(remarks),
+        proposals=tuple(_proposals(engine, year, on, language, facts)),
+        recipients=(
+            *(f"{agency_name(plan, c, language)};" for c in recipients_codes),
+            text["archive"].format(abbr=abbr),
+        ),
+        signer=text["signer"],
+        charts=_charts(engine, year, on, language),
+        text=dict(text),
+    )
+
+
+def report_json(report: Report) -> dict[str, Any]:
+    """The report as plain JSON-ready dicts (dates as ISO text; rates included)."""
+    data: dict[str, Any] = json.loads(
+        json.dumps(CONVERTER.unstructure(report), default=str, ensure_ascii=False)
+    )
+    data["totals"].update(
+        reporting_rate=report.totals.reporting_rate, on_time_rate=report.totals.on_time_rate
+    )
+    for unit, raw in zip(report.units, data["units"], strict=True):
+        raw["rates"].update(
+            reporting_rate=unit.rates.reporting_rate, on_time_rate=unit.rates.on_time_rate
+        )
+    data.pop("text")
+    return data

@@ -1,0 +1,223 @@
+"""A reporting cycle at a glance: plain JSON-ready data, and aligned text tables for a terminal.
+
+The data depends only on the database and the ``as_of`` date given: no wall-clock time, agencies
+in Vietnamese order, so the same database gives byte-identical JSON (``json.dumps(...,
+sort_keys=True)``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from plan161_workflow.engine import Engine
+from plan161_workflow.errors import NotFound
+from plan161_workflow.reporting import metrics
+from plan161_workflow.reporting.collation import vietnamese_key
+from plan161_workflow.reporting.labels import agency_name, percent, unit_title
+
+RATE_DIGITS = 4
+
+
+def _rate(value: float | None) -> float | None:
+    return None if value is None else round(value, RATE_DIGITS)
+
+
+def figures(r: metrics.Rates) -> dict[str, Any]:
+    """The figures of one group as a dict (rates rounded to four decimals)."""
+    return {
+        "tasks": r.tasks,
+        "expected": r.expected,
+        "received": r.received,
+        "on_time": r.on_time,
+        "late": r.late,
+        "missing": r.missing,
+        "no_deadline": r.no_deadline,
+        "reporting_rate": _rate(r.reporting_rate),
+        "on_time_rate": _rate(r.on_time_rate),
+        "median_days_late": r.median_days_late,
+    }
+
+
+def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
+    """Counts by state, rates per agency and area, and overdue agencies of ``year`` on ``as_of``.
+
+    Raises:
+        NotFound: the cycle of ``year`` was never opened.
+    """
+    conn = engine.store.conn
+    plan = engine.plan
+    wf = plan.workflow
+    cycle = conn.execute(
+        "SELECT rules_hash, opened_at, closed_at FROM cycles WHERE year = ?", (year,)
+    ).fetchone()
+    if cycle is None:
+        opened = [str(r[0]) for r in conn.execute("SELECT year FROM cycles ORDER BY year")]
+        raise NotFound("cycle", year, f"cycles in this database: {', '.join(opened) or 'none'}")
+    consolidations = conn.execute(
+        "SELECT count(*) FROM consolidations WHERE year = ?", (year,)
+    ).fetchone()[0]
+    years = [year]
+    agencies = [
+        {"agency": r.key[0], "name": agency_name(plan, str(r.key[0]), "vi"), **figures(r)}
+        for r in metrics.rates(conn, years=years, by=("agency",))
+    ]
+    order = {u.id: i for i, u in enumerate(plan.units())}
+    states = metrics.state_counts(conn, wf, years=years, by=("area",))
+    areas = [
+        {
+            "area": r.key[0],
+            "title": unit_title(plan, str(r.key[0]), "vi"),
+            **figures(r),
+            "states": states[r.key],
+        }
+        for r in metrics.rates(conn, years=years, by=("area",))
+    ]
+    items: dict[str, list[dict[str, Any]]] = {}
+    for o in metrics.overdue(conn, wf, as_of, years=years):
+        items.setdefault(o.agency, []).append(
+            {
+                "task": o.task_id,
+                "unit": o.unit,
+                "due": o.due.isoformat(),
+                "state": o.state,
+                "days_late": o.days_late,
+            }
+        )
+    overdue = [
+        {
+            "agency": a.agency,
+            "name": agency_name(plan, a.agency, "vi"),
+            "tasks": a.tasks,
+            "max_days_late": a.max_days_late,
+            "items": items[a.agency],
+        }
+        for a in metrics.overdue_by_agency(conn, wf, as_of, years=years)
+    ]
+    no_deadline = [
+        r[0]
+        for r in conn.execute(
+            "SELECT id FROM tasks WHERE year = ? AND due IS NULL ORDER BY id", (year,)
+        )
+    ]
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "cycle": {
+            "rules_hash": cycle[0],
+            "opened_at": cycle[1],
+            "closed_at": cycle[2],
+            "consolidations": int(consolidations),
+        },
+        "states": metrics.state_counts(conn, wf, years=years)[()],
+        "open": metrics.state_counts(conn, wf, years=years, open_only=True)[()],
+        "totals": figures(metrics.rates(conn, years=years, by=())[0]),
+        "agencies": sorted(agencies, key=lambda a: vietnamese_key(a["name"])),
+        "areas": sorted(areas, key=lambda a: (order.get(a["area"], len(order)), a["area"])),
+        "overdue": sorted(overdue, key=lambda a: vietnamese_key(a["name"])),
+        "no_deadline": no_deadline,
+    }
+
+
+def table(heads: Sequence[str], rows: Sequence[Sequence[object]], right: Sequence[int] = ()) -> str:
+    """Rows aligned in columns under ``heads``; columns in ``right`` are right-aligned."""
+    cells = [[str(h) for h in heads], *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(heads))]
+
+    def line(row: list[str]) -> str:
+        return "  ".join(
+            (c.rjust(w) if i in right else c.ljust(w))
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([line(cells[0]), rule, *(line(r) for r in cells[1:])])
+
+
+def _median(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}"
+
+
+def status_text(data: dict[str, Any]) -> str:
+    """The status as aligned plain-text tables (Vietnamese names, bilingual headings)."""
+    t = data["totals"]
+    lines = [
+        f"Năm / year {data['year']}, đến ngày / as of {data['as_of']}"
+        + (f"; đã đóng / closed {data['cycle']['closed_at']}" if data["cycle"]["closed_at"] else "")
+        + f"; tổng hợp / consolidations: {data['cycle']['consolidations']}",
+        "",
+        "Tình trạng / states",
+        table(["state", "tasks"], list(data["states"].items()), right=[1]),
+        "",
+        f"Tỷ lệ báo cáo / reporting rate: {percent(t['reporting_rate'], 'en')} "
+        f"({t['received']}/{t['expected']}); đúng hạn / on time: "
+        f"{percent(t['on_time_rate'], 'en')} ({t['on_time']}/{t['expected']}); "
+        f"trung vị ngày chậm / median days late: {_median(t['median_days_late'])}",
+        f"Không có hạn / no deadline (outside the rates): {t['no_deadline']}",
+        "",
+        "Theo cơ quan / by agency",
+    ]
+    heads = ["agency", "expected", "received", "on time", "late", "rate", "on-time", "median late"]
+    nums = list(range(1, 8))
+    lines.append(
+        table(
+            heads,
+            [
+                [
+                    a["name"],
+                    a["expected"],
+                    a["received"],
+                    a["on_time"],
+                    a["late"],
+                    percent(a["reporting_rate"], "en"),
+                    percent(a["on_time_rate"], "en"),
+                    _median(a["median_days_late"]),
+                ]
+                for a in data["agencies"]
+            ],
+            right=nums,
+        )
+    )
+    lines += ["", "Theo nội dung / by area"]
+    lines.append(
+        table(
+            ["area", *heads[1:]],
+            [
+                [
+                    a["area"],
+                    a["expected"],
+                    a["received"],
+                    a["on_time"],
+                    a["late"],
+                    percent(a["reporting_rate"], "en"),
+                    percent(a["on_time_rate"], "en"),
+                    _median(a["median_days_late"]),
+                ]
+                for a in data["areas"]
+            ],
+            right=nums,
+        )
+    )
+    lines += ["", f"Quá hạn / overdue on {data['as_of']}"]
+    if data["overdue"]:
+        lines.append(
+            table(
+                ["agency", "tasks", "days late", "overdue tasks"],
+                [
+                    [
+                        a["name"],
+                        a["tasks"],
+                        a["max_days_late"],
+                        ", ".join(f"{i['unit']} ({i['days_late']})" for i in a["items"]),
+                    ]
+                    for a in data["overdue"]
+                ],
+                right=[1, 2],
+            )
+        )
+    else:
+        lines.append("không có / none")
+    return "\n".join(lines)
