@@ -8,14 +8,12 @@ from pathlib import Path
 
 import click
 
-from plan161_workflow.cli.base import cli
+from plan161_workflow.cli.base import cli, parse_years
 from plan161_workflow.clock import system_clock
 from plan161_workflow.engine import Engine
 from plan161_workflow.reporting.diagram import mermaid, svg
 from plan161_workflow.reporting.ical import agency_calendar
-from plan161_workflow.reporting.render_html import render_html
-from plan161_workflow.reporting.render_md import render_md
-from plan161_workflow.reporting.report import build_report, default_report_date, report_json
+from plan161_workflow.reporting.output import make_report
 from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.rules import load_rules
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
@@ -91,14 +89,16 @@ def report(
 ) -> int:
     """Write the consolidated report of YEAR as the consolidating agency sends it."""
     with Engine.open(db) as engine:
-        day = _day(on) or default_report_date(engine, year, system_clock().date())
-        doc = build_report(engine, year, on=day, lang=lang, number=number, symbol=symbol)
-    if fmt == "html":
-        text = render_html(doc)
-    elif fmt == "md":
-        text = render_md(doc)
-    else:
-        text = json.dumps(report_json(doc), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        doc, text = make_report(
+            engine,
+            year,
+            system_clock().date(),
+            fmt=fmt,
+            lang=lang,
+            number=number,
+            symbol=symbol,
+            on=_day(on),
+        )
     _write(output, text)
     if output != "-":
         click.echo(
@@ -109,23 +109,6 @@ def report(
     return 0
 
 
-def _years(text: str, first: int, last: int) -> list[int]:
-    try:
-        if "-" in text:
-            start, end = (int(p) for p in text.split("-", 1))
-            years = list(range(start, end + 1))
-        else:
-            years = [int(p) for p in text.split(",")]
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: expected YEAR, YEAR-YEAR or YEAR,YEAR") from None
-    outside = [y for y in years if not first <= y <= last]
-    if not years or outside:
-        raise click.BadParameter(
-            f"{text!r}: the plan's reporting years are {first}-{last}", param_hint="--years"
-        )
-    return years
-
-
 @cli.command()
 @click.argument("rules", type=click.Path(dir_okay=False))
 @click.option("--agency", required=True, help="Agency code, e.g. so-ldtbxh.")
@@ -134,8 +117,7 @@ def _years(text: str, first: int, last: int) -> list[int]:
 def calendar(rules: str, agency: str, years_text: str | None, output: str) -> int:
     """Write every deadline of AGENCY in the plan of RULES as iCalendar events with reminders."""
     plan = load_rules(rules)
-    first, last = plan.info.first_year, plan.info.last_year
-    years = _years(years_text, first, last) if years_text else list(plan.info.years)
+    years = list(parse_years(years_text, plan.info.years) if years_text else plan.info.years)
     result = agency_calendar(plan, agency, years, stamp=system_clock())
     _write(output, result.calendar.to_ical())
     skipped = ", ".join(f"{u} ({y})" for y, u in result.skipped)

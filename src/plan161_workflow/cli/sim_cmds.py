@@ -11,29 +11,15 @@ import attrs
 import click
 
 from plan161_workflow.calendar import WorkingCalendar
-from plan161_workflow.cli.base import cli
-from plan161_workflow.clock import FakeClock
+from plan161_workflow.cli.base import cli, parse_years
+from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.engine import Engine
+from plan161_workflow.store.schema import remove_database
 from plan161_workflow.errors import StoreError
+from plan161_workflow.reporting.output import make_report, write_text
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
-
-
-def parse_years(text: str) -> range:
-    """``2023-2025`` or ``2024`` -> a range of years.
-
-    Raises:
-        click.BadParameter: not of that form.
-    """
-    first, _, last = text.partition("-")
-    try:
-        years = range(int(first), int(last or first) + 1)
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: write a year (2024) or a range (2023-2025)") from None
-    if not years:
-        raise click.BadParameter(f"{text!r}: the first year is after the last")
-    return years
 
 
 @cli.command(name="simulate")
@@ -65,6 +51,16 @@ def parse_years(text: str) -> range:
     show_default=True,
     help="Share of reports sent back for revision.",
 )
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False),
+    help="Where to write the last year's report (default: beside the database).",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace the database if it exists (only a plan161 database is replaced).",
+)
 def simulate_cmd(
     rules: str,
     db: str,
@@ -73,24 +69,31 @@ def simulate_cmd(
     late_share: float | None,
     no_show_share: float | None,
     send_back_share: float,
+    report: str | None,
+    replace: bool,
 ) -> int:
-    """Simulate the reporting cycles of RULES into a new database, then print a summary."""
+    """Simulate the reporting cycles of RULES into a new database, print a summary and write
+    the consolidated report of the last year (HTML)."""
     plan = load_rules(rules)
-    span = parse_years(years) if years else plan.info.years
+    span = parse_years(years, plan.info.years) if years else plan.info.years
     if Path(db).exists():
-        raise StoreError(f"{db} exists; simulate into a new file (nothing was changed)")
+        if not replace:
+            raise StoreError(f"{db} exists; simulate into a new file, or pass --replace")
+        remove_database(db)
     params = SimulationParams(seed=seed, send_back_share=send_back_share)
     if late_share is not None or no_show_share is not None:
         params = _override(params, late_share, no_show_share)
+    Path(db).parent.mkdir(parents=True, exist_ok=True)
     clock = FakeClock(dt.date(span.start, 1, 2))
     with Engine(plan, db=db, clock=clock) as eng:
         calendar = WorkingCalendar(plan.calendar, span)
         expected = sum(len(plan_tasks(plan, y, calendar)) for y in span) * 4
-        progress: Any = click.progressbar(
-            length=expected, label="simulating", file=sys.stderr
-        )
+        progress: Any = click.progressbar(length=expected, label="simulating", file=sys.stderr)
         with progress as bar:
             summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
+        target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"
+        _, html = make_report(eng, span[-1], today(clock.now))
+        write_text(target, html)
     header = (
         f"{'year':<6}{'tasks':>6}{'on time':>9}{'late':>6}{'missing':>9}{'sent back':>11}"
         f"{'evaluated':>11}  consolidator"
@@ -101,7 +104,8 @@ def simulate_cmd(
             f"{s.year:<6}{s.tasks:>6}{s.on_time:>9}{s.late:>6}{s.missing:>9}"
             f"{s.sent_back:>11}{s.evaluated:>11}  {s.consolidator}"
         )
-    click.echo(f"database: {db}")
+    click.echo(f"database: {db}  (plan161 status --db {db} --year {span[-1]})")
+    click.echo(f"report:   {target}  (open it in a browser)")
     return 0
 
 

@@ -86,6 +86,7 @@ def connect(path: str | os.PathLike[str] | None) -> sqlite_utils.Database:
     target = ":memory:" if path is None else os.fspath(path)
     if path is not None:
         _refuse_foreign_file(Path(target))
+    conn: sqlite3.Connection | None = None
     try:
         conn = sqlite3.connect(
             target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
@@ -113,6 +114,8 @@ def connect(path: str | os.PathLike[str] | None) -> sqlite_utils.Database:
         elif version < SCHEMA_VERSION:
             _migrate(conn, version)
     except sqlite3.DatabaseError as exc:
+        if conn is not None:
+            conn.close()  # a failed open (a bad file, a failed migration) keeps no handle
         raise StoreError(f"cannot use {target} as a plan161 database: {exc}") from exc
     return sqlite_utils.Database(conn)
 
@@ -163,3 +166,24 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+def remove_database(path: str | os.PathLike[str]) -> None:
+    """Delete a plan161 database file and its WAL files.
+
+    Raises:
+        StoreError: the file is not a plan161 database (it is left alone).
+    """
+    target = Path(path)
+    _refuse_foreign_file(target)
+    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
+    try:
+        app_id, _ = _header(conn)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{target} is not a plan161 database; it was left alone") from exc
+    finally:
+        conn.close()
+    if app_id != APPLICATION_ID:
+        raise StoreError(f"{target} is not a plan161 database; it was left alone")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)

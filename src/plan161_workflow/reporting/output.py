@@ -1,0 +1,55 @@
+"""Writing a consolidated report to a file, in one of its formats: the one place that does it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+from plan161_workflow.engine import Engine
+from plan161_workflow.reporting.document import Report
+from plan161_workflow.reporting.render_html import render_html
+from plan161_workflow.reporting.render_md import render_md
+from plan161_workflow.reporting.report import build_report, default_report_date, report_json
+
+FORMATS = ("html", "md", "json")
+
+
+def render_report(report: Report, fmt: str) -> str:
+    """The report as HTML (one self-contained file), Markdown or JSON.
+
+    Raises:
+        ValueError: an unknown format.
+    """
+    if fmt == "html":
+        return render_html(report)
+    if fmt == "md":
+        return render_md(report)
+    if fmt == "json":
+        return json.dumps(report_json(report), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def make_report(
+    engine: Engine,
+    year: int,
+    today: dt.date,
+    *,
+    fmt: str = "html",
+    lang: str = "vi",
+    number: int | None = None,
+    symbol: str | None = None,
+    on: dt.date | None = None,
+) -> tuple[Report, str]:
+    """Build the consolidated report of ``year`` and render it; ``on`` defaults to the day of
+    the year's latest consolidation (``today`` when there is none: a draft)."""
+    day = on or default_report_date(engine, year, today)
+    doc = build_report(engine, year, on=day, lang=lang, number=number, symbol=symbol)
+    return doc, render_report(doc, fmt)
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` as UTF-8, creating the folder if needed."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
