@@ -1,0 +1,29 @@
+"""The façade integrators call: wires rules, workflow, calendar and store.
+
+::
+
+    eng = Engine(load_rules("rules/ha-tinh-161.yaml"))      # in memory
+    eng = Engine(plan, db="plan.db")                          # a durable file (WAL)
+    eng = Engine.open("plan.db")                              # reopen without the rules file
+
+``Engine`` is assembled from small parts: ``base`` (rules versions, store, clock, succession),
+``changes`` (``fire``), ``cycles`` (open, consolidate, close, amend) and ``queries``.
+"""
+
+from plan161_workflow.engine.base import rules_digest
+from plan161_workflow.engine.changes import Changes
+from plan161_workflow.engine.cycles import Cycles
+from plan161_workflow.engine.queries import Queries
+
+
+class Engine(Changes, Cycles, Queries):
+    """Runs a plan's reporting cycles on a SQLite database.
+
+    Args:
+        plan: the validated plan (``load_rules``).
+        db: ``None`` for an in-memory database, or the path of a database file.
+        clock: returns the current time; defaults to the system clock in Vietnam's time zone.
+    """
+
+
+__all__ = ["Engine", "rules_digest"]

@@ -1,0 +1,217 @@
+"""The engine's state and the pieces every part of it shares: rules versions, the store, the
+clock, and the succession of agencies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from types import TracebackType
+from typing import Self
+
+import attrs
+
+from plan161_workflow.clock import Clock, system_clock, today
+from plan161_workflow.errors import (
+    NotFound,
+    StoreError,
+)
+from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.task import Task
+from plan161_workflow.rules.convert import CONVERTER
+from plan161_workflow.store.chain import canonical
+from plan161_workflow.store.repo import Store
+from plan161_workflow.workflow.decide import Rulebook
+from plan161_workflow.workflow.replay import replay
+
+_FILTERS = ("year", "state", "agency", "area", "duty")
+
+
+def rules_digest(plan: Plan) -> tuple[str, str]:
+    """(SHA-256 of the plan's canonical JSON, that JSON)."""
+    text = canonical(CONVERTER.unstructure(plan))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest(), text
+
+
+class EngineBase:
+    """Runs a plan's reporting cycles on a SQLite database.
+
+    Args:
+        plan: the validated plan (``load_rules``).
+        db: ``None`` for an in-memory database, or the path of a database file.
+        clock: returns the current time; defaults to the system clock in Vietnam's time zone.
+    """
+
+    def __init__(
+        self, plan: Plan, db: str | os.PathLike[str] | None = None, clock: Clock | None = None
+    ) -> None:
+        self.clock: Clock = clock or system_clock
+        self.store = Store(db)
+        digest, text = rules_digest(plan)
+        self.store.save_rules(digest, text, self.clock())
+        self._use(plan, digest)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Self:
+        """Reopen a database with the rules it was last opened with.
+
+        Raises:
+            StoreError: the file is missing, not a plan161 database, or holds no rules.
+        """
+        if not os.path.exists(path):
+            raise StoreError(
+                f"{os.fspath(path)} does not exist; create it with Engine(plan, db=...)"
+                " or 'plan161 simulate'"
+            )
+        self = cls.__new__(cls)
+        self.clock = clock or system_clock
+        self.store = Store(path)
+        latest = self.store.latest_rules()
+        if latest is None:
+            self.store.close()
+            raise StoreError(f"{os.fspath(path)} holds no rules; open it with Engine(plan, db=...)")
+        digest, text = latest
+        try:
+            plan = CONVERTER.structure(json.loads(text), Plan)
+        except Exception as exc:
+            self.store.close()
+            raise StoreError(
+                f"the rules stored in {os.fspath(path)} cannot be read ({type(exc).__name__}); "
+                "the file was changed outside plan161 or by a newer version"
+            ) from exc
+        self._use(plan, digest)
+        return self
+
+    def _use(self, plan: Plan, digest: str) -> None:
+        self.plan = plan
+        self.rules_hash = digest
+        self.book = Rulebook(plan)
+        self._books: dict[str, Rulebook] = {digest: self.book}
+        self._ceased_seen: dict[str, frozenset[str]] = {}
+        self.calendar = self.book.calendar
+
+    def book_for(self, digest: str) -> Rulebook:
+        """The rulebook of a recorded rules version (each cycle keeps the one it was opened or
+        last amended with)."""
+        book = self._books.get(digest)
+        if book is None:
+            plan = CONVERTER.structure(json.loads(self.store.rules_json(digest)), Plan)
+            book = self._books[digest] = Rulebook(plan)
+        return book
+
+    def cycle_book(self, year: int) -> Rulebook:
+        """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""
+        cycle = self.store.cycle(year)
+        return self.book_for(cycle["rules_hash"]) if cycle else self.book
+
+    # -- lifecycle of the engine -------------------------------------------------------------
+    def close(self) -> None:
+        """Close the database connection."""
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _succeed(self, book: Rulebook, task: Task, now: dt.datetime) -> Task:
+        """Pass ``task`` to the successor of its ceased agency (a recorded ``reassign`` by the
+        rules, citing the legal document); unchanged while its agency exists."""
+        steps = book.succession.chain(task.agency, today(now), unit=task.unit)
+        if not steps or task.state == book.plan.workflow.final:
+            return task
+        holder = steps[-1][0]
+        payload = {
+            "agency": holder,
+            "previous_agency": task.agency,
+            "reason": "succession: " + "; ".join(f"{a} ({basis})" for a, basis in steps),
+        }
+        version = self.store.update_task(task, {"agency": holder})
+        self.store.append_event(
+            task_id=task.id,
+            trigger="reassign",
+            from_state=task.state,
+            to_state=task.state,
+            actor="rules",
+            at=now,
+            outcome="applied",
+            payload=payload,
+            version=version,
+        )
+        return attrs.evolve(task, agency=holder, version=version)
+
+    def apply_succession(self, as_of: dt.datetime | None = None) -> list[Task]:
+        """Pass every unfinished task of an open cycle whose agency has ceased to its successor.
+
+        Also done on its own by ``fire``, ``open_cycle`` and ``consolidate``; call it from a
+        nightly job so that no task waits with a ceased agency. Returns the tasks reassigned.
+        """
+        with self.store.write():
+            return self._apply_succession(as_of or self.clock())
+
+    def _apply_succession(self, now: dt.datetime) -> list[Task]:
+        moved: list[Task] = []
+        for cycle in self.store.cycles():
+            if cycle["closed_at"]:
+                continue
+            book = self.book_for(cycle["rules_hash"])
+            ceased_set = book.succession.ceased_by(today(now))
+            self._ceased_seen[cycle["rules_hash"]] = ceased_set
+            ceased = sorted(ceased_set)
+            if not ceased:
+                continue
+            marks = ", ".join("?" * len(ceased))
+            for task in self.store.select_tasks(
+                f"year = ? AND agency IN ({marks}) AND state != ?",
+                [cycle["year"], *ceased, book.plan.workflow.final],
+            ):
+                after = self._succeed(book, task, now)
+                if after is not task:
+                    moved.append(after)
+        return moved
+
+    def _task_as_of(self, task_id: str, seq: int) -> Task:
+        """The task as it was right after event ``seq``, rebuilt from its history."""
+        task = self.task(task_id)
+        rows = [r for r in self.store.event_rows_of(task_id) if r["seq"] <= seq]
+        cols = replay(rows) or {}
+        at = cols.get("reported_at")
+        return attrs.evolve(
+            task,
+            state=cols["state"],
+            version=cols["version"],
+            agency=cols["agency"],
+            report=cols["report"],
+            rating=cols["rating"],
+            days_late=cols["days_late"],
+            reported_at=dt.datetime.fromisoformat(at) if at else None,
+        )
+
+    def task(self, task_id: str) -> Task:
+        """One task.
+
+        Raises:
+            NotFound: no such task.
+        """
+        found = self.store.select_tasks("id = ?", (task_id,))
+        if not found:
+            raise NotFound("task", task_id, "list tasks with Engine.tasks()")
+        return found[0]
+
+    def tasks(
+        self,
+        year: int | None = None,
+        state: str | None = None,
+        agency: str | None = None,
+        area: str | None = None,
+        duty: str | None = None,
+    ) -> list[Task]:
+        """Tasks matching every filter given (SQL, indexed), ordered by year and id."""
+        values = (year, state, agency, area, duty)
+        where = [f"{name} = ?" for name, v in zip(_FILTERS, values, strict=True) if v is not None]
+        params = [v for v in values if v is not None]
+        return self.store.select_tasks(" AND ".join(where), params)

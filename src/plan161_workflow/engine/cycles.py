@@ -1,0 +1,214 @@
+"""Reporting cycles: open, consolidate, close, and amendments of the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from plan161_workflow.clock import today
+from plan161_workflow.cycle import plan_tasks
+from plan161_workflow.engine.base import EngineBase
+from plan161_workflow.errors import (
+    ConsolidationError,
+    CycleClosedError,
+    NotFound,
+    PayloadError,
+    PermissionDenied,
+    WorkflowError,
+)
+from plan161_workflow.model.task import Task
+
+
+class Cycles(EngineBase):
+    """Reporting cycles: open, consolidate, close, and amendments of the rules."""
+
+    # -- cycles ------------------------------------------------------------------------------
+    def open_cycle(self, year: int) -> list[Task]:
+        """Open the reporting cycle of ``year`` and return its tasks.
+
+        Opening a year again creates only the tasks that are missing (none, with unchanged rules)
+        and never touches existing ones; the cycle keeps the rules version it was opened with.
+
+        Raises:
+            CycleClosedError: the year is outside the plan's years, or its cycle is closed.
+        """
+        book = self.cycle_book(year)
+        try:
+            tasks = plan_tasks(book.plan, year, book.calendar)
+        except ValueError as exc:
+            raise CycleClosedError(str(exc)) from exc
+        now = self.clock()
+        with self.store.write():
+            cycle = self.store.cycle(year)
+            if cycle and cycle["closed_at"]:
+                raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
+            if cycle is None:
+                self.store.insert_cycle(year, self.rules_hash, now)
+                self.store.append_event(
+                    task_id=f"cycle/{year}",
+                    trigger="open_cycle",
+                    from_state=None,
+                    to_state="open",
+                    actor="rules",
+                    at=now,
+                    outcome="applied",
+                    payload={"rules": self.rules_hash, "tasks": len(tasks)},
+                )
+            for task in tasks:
+                if self.store.insert_task(task):
+                    self.store.append_event(
+                        task_id=task.id,
+                        trigger="create",
+                        from_state=None,
+                        to_state=task.state,
+                        actor="rules",
+                        at=now,
+                        outcome="applied",
+                        version=task.version,
+                        payload={
+                            "agency": task.agency,
+                            "due": task.due.isoformat() if task.due else None,
+                        },
+                    )
+            self._apply_succession(now)
+        return self.tasks(year=year)
+
+    def close_cycle(self, year: int, *, actor: str) -> None:
+        """Close the cycle of ``year``: no task of it can change afterwards.
+
+        A refused attempt is recorded in the history (on ``cycle/YEAR``).
+
+        Raises:
+            NotFound: the cycle was never opened.
+            CycleClosedError: the cycle is closed already.
+            PermissionDenied: ``actor`` is neither the consolidator nor the evaluator.
+        """
+        now = self.clock()
+        with self._cycle_change(year, "close_cycle", actor, now):
+            cycle = self.store.cycle(year)
+            if cycle is None:
+                raise NotFound("cycle", year, "open it with open_cycle(year)")
+            if cycle["closed_at"]:
+                raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
+            book = self.book_for(cycle["rules_hash"])
+            holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
+            if actor not in holders:
+                raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
+            self.store.close_cycle(year, now)
+            self.store.append_event(
+                task_id=f"cycle/{year}",
+                trigger="close_cycle",
+                from_state="open",
+                to_state="closed",
+                actor=actor,
+                at=now,
+                outcome="applied",
+                payload={},
+            )
+
+    @contextmanager
+    def _cycle_change(
+        self, year: int, trigger: str, actor: str, now: dt.datetime
+    ) -> Iterator[None]:
+        """One transaction for a cycle-level change; a refusal is recorded, then raised.
+
+        Every check of a cycle-level change comes before its first write, so recording the
+        refusal commits nothing else.
+        """
+        refusal: WorkflowError | None = None
+        with self.store.write():
+            try:
+                yield
+            except WorkflowError as exc:
+                refusal = exc
+                self.store.append_event(
+                    task_id=f"cycle/{year}",
+                    trigger=trigger,
+                    from_state=None,
+                    to_state=None,
+                    actor=actor,
+                    at=now,
+                    outcome="refused",
+                    payload={"error": type(exc).__name__, "message": str(exc)},
+                )
+        if refusal is not None:
+            raise refusal
+
+    def consolidate(self, year: int, *, actor: str, waive: Iterable[str] = ()) -> dict[str, Any]:
+        """Consolidate every reported task of ``year`` in one transaction.
+
+        Fails, changing nothing, while tasks are unreported, unless ``waive`` names each of their
+        agencies. Returns the consolidated-report record: tasks, missing, waived, recipients.
+
+        Raises:
+            PermissionDenied: ``actor`` is not the consolidator on that day.
+            ConsolidationError: unreported tasks whose agencies were not waived.
+            NotFound: the cycle was never opened.
+            CycleClosedError: the cycle is closed.
+        """
+        waived = set(waive)
+        now = self.clock()
+        with self._cycle_change(year, "consolidate_cycle", actor, now):
+            cycle = self.store.cycle(year)
+            if cycle is None:
+                raise NotFound("cycle", year, "open it with open_cycle(year)")
+            if cycle["closed_at"]:
+                raise CycleClosedError(f"the {year} cycle is closed")
+            book = self.book_for(cycle["rules_hash"])
+            wf = book.plan.workflow
+            sources = next(t.source for t in wf.transitions if t.trigger == "consolidate")
+            order = {s: i for i, s in enumerate(wf.states)}
+            before = {s for s in wf.states if order[s] < min(order[s] for s in sources)}
+            self._apply_succession(now)
+            holder = book.holder("consolidator", today(now))
+            if actor != holder:
+                raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
+            tasks = self.store.select_tasks("year = ?", (year,))
+            ready = [t for t in tasks if t.state in sources]
+            missing = [t for t in tasks if t.state in before]
+            unwaived = [(t.id, t.agency) for t in missing if t.agency not in waived]
+            if unwaived:
+                raise ConsolidationError(year, unwaived)
+            unknown = waived - {t.agency for t in missing}
+            if unknown:
+                raise PayloadError(
+                    f"waive names agencies with nothing missing in {year}: "
+                    f"{', '.join(sorted(unknown))}"
+                )
+            for task in ready:
+                version = self.store.update_task(task, {"state": wf.consolidated_state})
+                self.store.append_event(
+                    task_id=task.id,
+                    trigger="consolidate",
+                    from_state=task.state,
+                    to_state=wf.consolidated_state,
+                    actor=actor,
+                    at=now,
+                    outcome="applied",
+                    payload={"bulk": True},
+                    version=version,
+                )
+            record = {
+                "year": year,
+                "tasks": [t.id for t in ready],
+                "missing": [{"task": t.id, "agency": t.agency} for t in missing],
+                "waived": sorted(waived),
+                "recipients": [
+                    book.succession.holder(r, today(now), role="recipient")
+                    for r in book.plan.expand(book.plan.roles.recipients)
+                ],
+            }
+            seq = self.store.append_event(
+                task_id=f"cycle/{year}",
+                trigger="consolidate_cycle",
+                from_state="open",
+                to_state="open",
+                actor=actor,
+                at=now,
+                outcome="applied",
+                payload=record,
+            )
+            self.store.insert_consolidation(seq, year, now, actor, record)
+        return record
