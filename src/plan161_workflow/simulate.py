@@ -21,6 +21,7 @@ from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import Plan161Error
 from plan161_workflow.model.task import Task
+from plan161_workflow.workflow.definition import open_states
 
 
 @attrs.frozen
@@ -174,7 +175,7 @@ class _Year:
         tasks = self.engine.tasks(year=self.year)
         if only_if_reported and not any(t.state == wf.reported_state for t in tasks):
             return
-        before = set(wf.states[: wf.states.index(wf.reported_state)])
+        before = set(open_states(wf))
         waive = sorted({t.agency for t in tasks if t.state in before})
         self.engine.consolidate(self.year, actor=self.holder("consolidator"), waive=waive)
 

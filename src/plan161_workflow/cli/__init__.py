@@ -12,6 +12,7 @@ import sys
 import click
 
 from plan161_workflow.cli import (  # noqa: F401  (registers commands)
+    amend_cmds,
     report_cmds,
     rules_cmds,
     sim_cmds,

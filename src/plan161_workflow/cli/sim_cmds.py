@@ -15,11 +15,11 @@ from plan161_workflow.cli.base import cli, parse_years
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.engine import Engine
-from plan161_workflow.store.schema import remove_database
 from plan161_workflow.errors import StoreError
 from plan161_workflow.reporting.output import make_report, write_text
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
+from plan161_workflow.store.schema import remove_database
 
 
 @cli.command(name="simulate")

@@ -23,6 +23,7 @@ from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.chain import canonical
 from plan161_workflow.store.repo import Store
 from plan161_workflow.workflow.decide import Rulebook
+from plan161_workflow.workflow.definition import open_states
 from plan161_workflow.workflow.replay import replay
 
 _FILTERS = ("year", "state", "agency", "area", "duty")
@@ -122,8 +123,8 @@ class EngineBase:
         """Pass ``task`` to the successor of its ceased agency (a recorded ``reassign`` by the
         rules, citing the legal document); unchanged while its agency exists."""
         steps = book.succession.chain(task.agency, today(now), unit=task.unit)
-        if not steps or task.state == book.plan.workflow.final:
-            return task
+        if not steps or task.state not in open_states(book.plan.workflow):
+            return task  # a report that arrived stays with the agency that made it
         holder = steps[-1][0]
         payload = {
             "agency": holder,
@@ -164,10 +165,11 @@ class EngineBase:
             ceased = sorted(ceased_set)
             if not ceased:
                 continue
+            states = open_states(book.plan.workflow)
             marks = ", ".join("?" * len(ceased))
             for task in self.store.select_tasks(
-                f"year = ? AND agency IN ({marks}) AND state != ?",
-                [cycle["year"], *ceased, book.plan.workflow.final],
+                f"year = ? AND agency IN ({marks}) AND state IN ({', '.join('?' * len(states))})",
+                [cycle["year"], *ceased, *states],
             ):
                 after = self._succeed(book, task, now)
                 if after is not task:

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from plan161_workflow.amendment import Amendment, TaskChange, diff_tasks
 from plan161_workflow.clock import today
 from plan161_workflow.cycle import plan_tasks
-from plan161_workflow.engine.base import EngineBase
+from plan161_workflow.engine.base import EngineBase, rules_digest
 from plan161_workflow.errors import (
     ConsolidationError,
     CycleClosedError,
@@ -18,7 +19,9 @@ from plan161_workflow.errors import (
     PermissionDenied,
     WorkflowError,
 )
+from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
+from plan161_workflow.workflow.decide import Rulebook
 
 
 class Cycles(EngineBase):
@@ -212,3 +215,134 @@ class Cycles(EngineBase):
             )
             self.store.insert_consolidation(seq, year, now, actor, record)
         return record
+
+    # -- amendments --------------------------------------------------------------------------
+    def amend(
+        self,
+        plan: Plan,
+        *,
+        scope: str = "open",
+        dry_run: bool = True,
+        as_of: dt.date | None = None,
+    ) -> Amendment:
+        """Change the rules mid-course: list (``dry_run``) or apply what changes in open tasks.
+
+        ``scope="open"`` applies the amended plan to every open cycle, in one transaction with
+        one event per task changed: new due dates and coordinating agencies, new tasks, withdrawn
+        tasks; a task whose report has arrived is never rewritten. ``scope="future"`` leaves open
+        cycles on the rules they follow and makes the amended plan the one new cycles open with.
+        ``as_of`` (default: today) is the day on which 'becomes overdue' is judged.
+
+        Raises:
+            PayloadError: an unknown scope.
+        """
+        if scope not in ("open", "future"):
+            raise PayloadError(f"scope must be 'open' or 'future', not {scope!r}")
+        now = self.clock()
+        day = as_of or today(now)
+        digest, text = rules_digest(plan)
+        book = Rulebook(plan)
+        cycles = [c for c in self.store.cycles() if not c["closed_at"]]
+        changes: list[TaskChange] = []
+        if scope == "open":
+            for cycle in cycles:
+                if plan.info.first_year <= cycle["year"] <= plan.info.last_year:
+                    amended = plan_tasks(plan, cycle["year"], book.calendar)
+                else:
+                    amended = []
+                current = self.store.select_tasks("year = ?", (cycle["year"],))
+                changes += diff_tasks(current, amended, plan.workflow, day)
+        result = Amendment(
+            digest, scope, tuple(c["year"] for c in cycles), tuple(changes), applied=not dry_run
+        )
+        if dry_run:
+            return result
+        with self.store.write():
+            self.store.save_rules(digest, text, now)
+            if scope == "open":
+                self._apply_amendment(plan, book, digest, changes, now)
+        self._use(plan, digest)
+        return result
+
+    def _apply_amendment(
+        self, plan: Plan, book: Rulebook, digest: str, changes: list[TaskChange], now: dt.datetime
+    ) -> None:
+        by_task: dict[str, list[TaskChange]] = {}
+        for change in changes:
+            if not change.skipped:
+                by_task.setdefault(change.task_id, []).append(change)
+        new_tasks = {
+            t.id: t
+            for y in {int(i.split("/")[0]) for i in by_task}
+            for t in plan_tasks(plan, y, book.calendar)
+        }
+        for task_id, items in sorted(by_task.items()):
+            kinds = {c.kind for c in items}
+            if "new" in kinds:
+                task = new_tasks[task_id]
+                self.store.insert_task(task)
+                self.store.append_event(
+                    task_id=task.id,
+                    trigger="create",
+                    from_state=None,
+                    to_state=task.state,
+                    actor="rules",
+                    at=now,
+                    outcome="applied",
+                    version=task.version,
+                    payload={
+                        "agency": task.agency,
+                        "due": task.due.isoformat() if task.due else None,
+                        "rules": digest,
+                    },
+                )
+                continue
+            task = self.task(task_id)
+            if "withdrawn" in kinds:
+                self.store.delete_task(task)
+                self.store.append_event(
+                    task_id=task.id,
+                    trigger="withdraw",
+                    from_state=task.state,
+                    to_state=None,
+                    actor="rules",
+                    at=now,
+                    outcome="applied",
+                    version=task.version + 1,
+                    payload={"rules": digest},
+                )
+                continue
+            target = new_tasks[task_id]
+            updates: dict[str, Any] = {}
+            payload: dict[str, Any] = {"rules": digest}
+            if "due" in kinds:
+                updates["due"] = target.due
+                payload["due"] = target.due.isoformat() if target.due else None
+                payload["previous_due"] = task.due.isoformat() if task.due else None
+            if "coordinating" in kinds:
+                updates["coordinating"] = target.coordinating
+                payload["coordinating"] = list(target.coordinating)
+            version = self.store.update_task(task, updates)
+            self.store.append_event(
+                task_id=task.id,
+                trigger="amend",
+                from_state=task.state,
+                to_state=task.state,
+                actor="rules",
+                at=now,
+                outcome="applied",
+                payload=payload,
+                version=version,
+            )
+        for year in sorted({c["year"] for c in self.store.cycles() if not c["closed_at"]}):
+            self.store.set_cycle_rules(year, digest)
+            self.store.append_event(
+                task_id=f"cycle/{year}",
+                trigger="amend_cycle",
+                from_state="open",
+                to_state="open",
+                actor="rules",
+                at=now,
+                outcome="applied",
+                payload={"rules": digest, "tasks_changed": len(by_task)},
+            )

@@ -14,6 +14,7 @@ from plan161_workflow.errors import (
 from plan161_workflow.model.task import Event, Notice, Task
 from plan161_workflow.store.feed import Change, change_from_row
 from plan161_workflow.store.verify import VerifyReport, verify
+from plan161_workflow.workflow.definition import open_states
 
 
 class Queries(EngineBase):
@@ -74,9 +75,7 @@ class Queries(EngineBase):
         return self.store.consolidations(year)
 
     def _open_states(self) -> tuple[str, ...]:
-        wf = self.plan.workflow
-        order = {s: i for i, s in enumerate(wf.states)}
-        return tuple(s for s in wf.states if order[s] < order[wf.reported_state])
+        return open_states(self.plan.workflow)
 
     def overdue(self, as_of: dt.date) -> list[Task]:
         """Tasks not yet reported whose last day is before ``as_of``."""

@@ -15,8 +15,9 @@ Definitions (per reporting year, and per agency or per area when grouped):
 * **overdue as of D**: due before D and in a state before ``reported_state`` (as
   ``Engine.overdue``), with ``days late = D - due`` in calendar days.
 
-Each figure is one SQL aggregation; Python only shapes the rows. ``AGENCY_COLUMN`` is the one place
-that says which column attributes a task to an agency.
+Each figure is one SQL aggregation; Python only shapes the rows. By ``agency`` a task counts for the
+agency that held it on its due date (``AGENCY_ON_DUE``); ``agency_now`` shows the other view, the
+agency responsible now, after successions and reassignments.
 """
 
 from __future__ import annotations
@@ -29,16 +30,27 @@ from typing import Literal
 import attrs
 
 from plan161_workflow.model.plan import Workflow
+from plan161_workflow.workflow.definition import open_states
 
 AGENCY_COLUMN = "agency"
-"""Column attributing a task to an agency: the agency responsible now (after reassignment)."""
+"""Column naming the agency responsible now (after reassignment): who is overdue today."""
 
-Dimension = Literal["year", "agency", "area"]
-DIMENSIONS: tuple[str, ...] = ("year", "agency", "area")
+AGENCY_ON_DUE = """CASE WHEN tasks.due IS NULL THEN tasks.agency ELSE COALESCE((
+    SELECT json_extract(e.payload, '$.agency') FROM events e
+    WHERE e.task_id = tasks.id AND e.outcome = 'applied' AND e.trigger IN ('create', 'reassign')
+      AND substr(e.at, 1, 10) <= tasks.due
+    ORDER BY e.seq DESC LIMIT 1), tasks.original_agency) END"""
+"""The agency that held a task on its due date (from its create and reassign events): rates
+count a task for it, so an agency that ceased keeps its record and its successor inherits only
+what was still open."""
+
+Dimension = Literal["year", "agency", "agency_now", "area"]
+DIMENSIONS: tuple[str, ...] = ("year", "agency", "agency_now", "area")
 
 _KEYS: dict[str, str] = {
     "year": "year",
-    "agency": AGENCY_COLUMN,
+    "agency": AGENCY_ON_DUE,
+    "agency_now": AGENCY_COLUMN,
     "area": "COALESCE(area, duty)",  # a duty task is grouped under its duty id
 }
 
@@ -231,8 +243,7 @@ def state_counts(
 
 
 def _open_states(workflow: Workflow) -> list[str]:
-    order = {s: i for i, s in enumerate(workflow.states)}
-    return [s for s in workflow.states if order[s] < order[workflow.reported_state]]
+    return list(open_states(workflow))
 
 
 def overdue(

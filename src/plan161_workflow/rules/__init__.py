@@ -1,4 +1,6 @@
-"""Rules files: read (YAML with positions), structure (cattrs), check (references, dates)."""
+"""Rules files: read (``source``: YAML with positions), structure (``convert``, ``shape``),
+check (``checks``: references, dates, cycles, workflow, succession), all problems at once
+(``repair``), and the JSON Schema editors use (``schema``)."""
 
 from plan161_workflow.rules.loader import load_rules, parse_rules
 

@@ -9,9 +9,12 @@ Dates unstructure to ISO text and structure from a ``date`` or ISO text, so that
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
+import types
 import typing
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import attrs
@@ -52,10 +55,13 @@ def _whole(value: object, _: type) -> int:
     return value
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(value: object, _: type) -> dt.date:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
@@ -151,20 +157,22 @@ CONVERTER = make_converter()
 """The converter used by the loader, the store and the JSON exports."""
 
 
-def field_names(cls: type) -> dict[str, type]:
-    """Key name -> type for an attrs class, as written in a rules file."""
-    names: dict[str, type] = {}
+@functools.cache
+def field_names(cls: type) -> Mapping[str, Any]:
+    """Key name -> type for an attrs class, as written in a rules file, in field order."""
+    names: dict[str, Any] = {}
     hints = typing.get_type_hints(cls)
     for f in attrs.fields(cls):
         key = "plan" if (cls is Plan and f.name == "info") else f.name
         names[key] = hints[f.name]
-    return names
+    return types.MappingProxyType(names)
 
 
-def required_names(cls: type) -> set[str]:
+@functools.cache
+def required_names(cls: type) -> frozenset[str]:
     """Keys an attrs class needs (no default)."""
     out = set()
     for f in attrs.fields(cls):
         if f.default is attrs.NOTHING:
             out.add("plan" if (cls is Plan and f.name == "info") else f.name)
-    return out
+    return frozenset(out)

@@ -10,7 +10,7 @@ values, the checks still run, on stand-ins for those values (see ``rules.repair`
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -18,7 +18,8 @@ from cattrs.errors import BaseValidationError
 
 from plan161_workflow.errors import Problem, RulesError
 from plan161_workflow.model.plan import Plan
-from plan161_workflow.rules.checks import check_plan
+from plan161_workflow.rules.amend import HEADER, is_amendment, merge
+from plan161_workflow.rules.checks import check_plan, suggest
 from plan161_workflow.rules.convert import CONVERTER, field_names
 from plan161_workflow.rules.repair import consequence_of, repaired
 from plan161_workflow.rules.shape import Finding, shape_findings
@@ -66,12 +67,116 @@ def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
     except SourceError as exc:
         if exc.document is None:
             raise RulesError(_problem(name, i) for i in exc.issues) from exc
+        if is_amendment(exc.document):
+            raise RulesError(_problem(name, i) for i in exc.issues) from exc
         return plan_from_document(exc.document, name, exc.issues)
+    if is_amendment(doc):
+        merged, origin = _amended(doc, name, (os.path.abspath(name),))
+        return plan_from_document(merged, name, origin=origin)
     return plan_from_document(doc, name)
 
 
-def plan_from_document(doc: Document, name: str, issues: Collection[SourceIssue] = ()) -> Plan:
-    """Structure and check an already-read document; ``issues`` are problems found reading it.
+Origin = Callable[[Path], str]
+"""Which file the value at a path of a (merged) document came from."""
+
+
+def _read_file(name: str) -> Document:
+    try:
+        with FsPath(name).open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise RulesError([Problem(name, 0, 0, "", f"cannot read the file: {reason}")]) from exc
+    try:
+        return read_document(_decode(raw, name))
+    except SourceError as exc:
+        raise RulesError(_problem(name, i) for i in exc.issues) from exc
+
+
+def _amended(doc: Document, name: str, seen: tuple[str, ...]) -> tuple[Document, Origin]:
+    """The base of amendment ``doc`` with the amendment merged in (bases may amend in turn)."""
+    problems = _header_problems(doc, name)
+    if problems:
+        raise RulesError(problems)
+    base_name = os.path.join(os.path.dirname(name), doc.data["amends"])
+    if os.path.abspath(base_name) in seen:
+        line, column = doc.position(("amends",))
+        chain = " -> ".join([*seen, os.path.abspath(base_name)])
+        raise RulesError(
+            [Problem(name, line, column, "amends", f"amendments form a loop: {chain}")]
+        )
+    base = _read_file(base_name)
+    base_origin: Origin = lambda _path: base_name  # noqa: E731
+    if is_amendment(base):
+        base, base_origin = _amended(base, base_name, (*seen, os.path.abspath(base_name)))
+    merged = merge(base, base_name, doc, name)
+    if merged.problems:
+        raise RulesError(
+            Problem(file, *doc.position(path), format_path(path), message)
+            for file, path, message in merged.problems
+        )
+
+    def origin(path: Path) -> str:
+        found = merged.file_of(path, "")
+        return base_origin(path) if found in ("", base_name) else found
+
+    return merged.document, origin
+
+
+def _header_problems(doc: Document, name: str) -> list[Problem]:
+    data = doc.data
+    out = []
+    if not isinstance(data.get("amends"), str) or not data["amends"].strip():
+        out.append(
+            Problem(
+                name,
+                *doc.position(("amends",)),
+                "amends",
+                "expected the path of the rules file this one amends",
+            )
+        )
+    header = data.get("amendment", {})
+    allowed = ("title", "title_en", "basis", "source")
+    if not isinstance(header, dict):
+        out.append(
+            Problem(
+                name,
+                *doc.position(("amendment",)),
+                "amendment",
+                f"expected a mapping with {', '.join(allowed)}",
+            )
+        )
+    else:
+        for key in sorted(set(header) - set(allowed)):
+            out.append(
+                Problem(
+                    name,
+                    *doc.position(("amendment", key), key=True),
+                    f"amendment.{key}",
+                    f"unknown key {key!r}{suggest(key, allowed)}",
+                )
+            )
+    sections = {*field_names(Plan), *HEADER}
+    for key in sorted(set(data) - sections):
+        out.append(
+            Problem(
+                name,
+                *doc.position((key,), key=True),
+                key,
+                f"unknown section {key!r}{suggest(key, sections)}",
+            )
+        )
+    return out
+
+
+def plan_from_document(
+    doc: Document,
+    name: str,
+    issues: Collection[SourceIssue] = (),
+    origin: Origin | None = None,
+) -> Plan:
+    """Structure and check an already-read document; ``issues`` are problems found reading it,
+    ``origin`` tells which file each value came from (for merged amendments).
 
     Raises:
         RulesError: one or more problems (all are listed).
@@ -79,7 +184,7 @@ def plan_from_document(doc: Document, name: str, issues: Collection[SourceIssue]
     if not isinstance(doc.data, dict):
         sections = ", ".join(field_names(Plan))
         message = f"expected a mapping of sections ({sections}) at the top of the file"
-        raise RulesError([Problem(name, 1, 1, "", message)])
+        raise RulesError([Problem(name, *doc.position(()), "", message)])
     replaced = [i.path for i in issues if i.replaced]
     data: dict[str, Any] = dict(doc.data)
     data.setdefault("workflow", CONVERTER.unstructure(DEFAULT_WORKFLOW))
@@ -94,7 +199,8 @@ def plan_from_document(doc: Document, name: str, issues: Collection[SourceIssue]
         found += _checks(plan, replaced)
     if plan is not None and not found and not issues:
         return plan
-    problems = [_problem(name, i) for i in issues] + [_locate(doc, name, f) for f in found]
+    problems = [_problem(name, i) for i in issues]
+    problems += [_locate(doc, origin(f.path) if origin else name, f) for f in found]
     raise RulesError(problems)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlite_utils
 
+from plan161_workflow.clock import VIETNAM
 from plan161_workflow.errors import ConflictError, NotFound, StoreError
 from plan161_workflow.model.task import Event, Task
 from plan161_workflow.store import schema
@@ -298,6 +299,18 @@ class Store:
             raise ConflictError(task.id, task.version, now[0] if now else -1)
         return task.version + 1
 
+    def delete_task(self, task: Task) -> None:
+        """Remove a withdrawn task's row (its history stays).
+
+        Raises:
+            ConflictError: another writer changed the task first.
+        """
+        cur = self.conn.execute(
+            "DELETE FROM tasks WHERE id = ? AND version = ?", (task.id, task.version)
+        )
+        if cur.rowcount != 1:
+            raise ConflictError(task.id, task.version, -1)
+
     def select_tasks(self, where: str = "", params: Sequence[Any] = ()) -> list[Task]:
         """Tasks matching a SQL condition, by id."""
         sql = _SELECT_TASK + (f" WHERE {where}" if where else "") + " ORDER BY year, id"
@@ -319,7 +332,11 @@ class Store:
         request_id: str | None = None,
         request_key: str | None = None,
     ) -> int:
-        """Append an event at the head of the chain; return its sequence number."""
+        """Append an event at the head of the chain; return its sequence number.
+
+        ``at`` is stored in Vietnam's time zone, so its first ten characters are the local day.
+        """
+        at = at.astimezone(VIETNAM) if at.tzinfo else at
         head = self.conn.execute(
             "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
         ).fetchone()

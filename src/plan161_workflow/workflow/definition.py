@@ -97,3 +97,8 @@ def _reach(start: str, edges: dict[str, set[str]]) -> set[str]:
                 seen.add(nxt)
                 todo.append(nxt)
     return seen
+
+
+def open_states(wf: Workflow) -> tuple[str, ...]:
+    """States before the report arrives: a task in one of them is open (it can be overdue)."""
+    return wf.states[: wf.states.index(wf.reported_state)]

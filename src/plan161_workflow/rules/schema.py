@@ -1,0 +1,165 @@
+"""The JSON Schema (draft 2020-12) of rules files, generated from the model's attrs classes, so
+that editors can check a rules file as it is typed. The field docstrings become descriptions.
+
+The schema checks shapes (keys, types, allowed words, required keys); the loader checks
+everything else (references, dates, cycles, the workflow, succession). Regenerate the committed
+copy with ``python -m plan161_workflow.rules.schema > rules/plan161.schema.json``.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import inspect
+import json
+import types
+import typing
+from typing import Any, Literal
+
+import attrs
+
+from plan161_workflow.model import plan as model
+from plan161_workflow.model.plan import Plan, Recurrence
+from plan161_workflow.rules.checks.workflow import NAME
+from plan161_workflow.rules.convert import CONVERTER
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+
+_CODE = {"pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$"}
+_REFINE: dict[tuple[str, str], dict[str, Any]] = {
+    ("Agency", "code"): _CODE,
+    ("AgencyGroup", "code"): _CODE,
+    ("AgencyGroup", "members"): {"minItems": 1},
+    ("Area", "items"): {"minItems": 1},
+    ("Area", "lead"): {"minItems": 1},
+    ("Duty", "lead"): {"minItems": 1},
+    ("Plan", "rating_scale"): {"minItems": 1},
+    ("Deadline", "day"): {"pattern": "^[0-9]{1,2}/[0-9]{1,2}$"},
+    ("WorkflowTransition", "trigger"): {"pattern": NAME.pattern},
+    ("WorkflowAction", "trigger"): {"pattern": NAME.pattern},
+    ("Workflow", "states"): {"items": {"type": "string", "pattern": NAME.pattern}},
+}
+"""Constraints on single fields that types do not express (the loader checks them too)."""
+
+_PLAIN: dict[Any, dict[str, Any]] = {
+    str: {"type": "string", "pattern": "\\S"},  # not blank, as the loader checks
+    int: {"type": "integer"},
+    bool: {"type": "boolean"},
+    float: {"type": "number"},
+    dt.date: {"type": "string", "format": "date"},
+}
+
+
+def build_schema() -> dict[str, Any]:
+    """The schema of a rules file, as plain JSON values."""
+    defs: dict[str, Any] = {"Recurrence": _recurrence()}
+    top = _object(Plan, defs, _field_docs())
+    top["required"] = [k for k in top["required"] if k != "workflow"]
+    return {
+        "$schema": DRAFT,
+        "title": "plan161-workflow rules file",
+        "description": (
+            "A plan for plan161-workflow: agencies, content areas, duties, deadlines, roles. "
+            "Generated from the model by plan161_workflow.rules.schema; do not edit."
+        ),
+        **top,
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    """The schema as the committed file holds it: sorted keys, two-space indent, final newline."""
+    return json.dumps(build_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def _object(cls: type, defs: dict[str, Any], docs: dict[tuple[str, str], str]) -> dict[str, Any]:
+    hints = typing.get_type_hints(cls)
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for field in attrs.fields(cls):
+        key = "plan" if (cls is Plan and field.name == "info") else field.name
+        prop = {**_type(hints[field.name], defs, docs), **_REFINE.get((cls.__name__, key), {})}
+        if field.default == "":
+            prop.pop("pattern", None)  # empty text is the default: allowed
+        doc = docs.get((cls.__name__, field.name))
+        if doc:
+            prop["description"] = doc
+        if field.default is attrs.NOTHING:
+            required.append(key)
+        else:
+            prop["default"] = CONVERTER.unstructure(field.default)
+        properties[key] = prop
+    return {
+        "type": "object",
+        "description": _doc(cls),
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
+    }
+
+
+def _type(tp: Any, defs: dict[str, Any], docs: dict[tuple[str, str], str]) -> dict[str, Any]:
+    if tp in _PLAIN:
+        return dict(_PLAIN[tp])
+    if tp is Recurrence:
+        return {"$ref": "#/$defs/Recurrence"}
+    if attrs.has(tp):
+        if tp.__name__ not in defs:
+            defs[tp.__name__] = {}  # a placeholder first: a class may refer to itself
+            defs[tp.__name__] = _object(tp, defs, docs)
+        return {"$ref": f"#/$defs/{tp.__name__}"}
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin is Literal:
+        return {"type": "string", "enum": list(args)}
+    if origin is tuple:
+        return {"type": "array", "items": _type(args[0], defs, docs)}
+    if origin in (typing.Union, types.UnionType):
+        options = [_type(a, defs, docs) for a in args if a is not type(None)]
+        return {"anyOf": [*options, {"type": "null"}]}
+    raise TypeError(f"no JSON Schema for {tp!r}")
+
+
+def _recurrence() -> dict[str, Any]:
+    return {
+        "description": _doc(Recurrence) + " Write `yearly`, or `{once: YEAR}`.",
+        "oneOf": [
+            {"const": "yearly"},
+            {
+                "type": "object",
+                "properties": {"once": {"type": "integer", "description": "The year."}},
+                "required": ["once"],
+                "additionalProperties": False,
+            },
+        ],
+    }
+
+
+def _doc(cls: type) -> str:
+    return _plain(inspect.getdoc(cls) or cls.__name__)
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.replace("``", "`").split())
+
+
+def _field_docs() -> dict[tuple[str, str], str]:
+    """(class, field) -> the string literal written under the field in the model's source."""
+    tree = ast.parse(inspect.getsource(model))
+    out: dict[tuple[str, str], str] = {}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for first, second in zip(node.body, node.body[1:], strict=False):
+            if (
+                isinstance(first, ast.AnnAssign)
+                and isinstance(first.target, ast.Name)
+                and isinstance(second, ast.Expr)
+                and isinstance(second.value, ast.Constant)
+                and isinstance(second.value.value, str)
+            ):
+                out[(node.name, first.target.id)] = _plain(second.value.value)
+    return out
+
+
+if __name__ == "__main__":
+    print(schema_text(), end="")
