@@ -35,9 +35,17 @@ def split_plan(plan: Plan) -> Plan:
         _ceasing(
             plan,
             "so-ldtbxh",
-            Succession("so-nv", START, BASIS, "test", SuccessionScope(
-                areas=("II.1", "II.2"), duties=("V.1-final-evaluation", "V.2-summary"),
-                roles=("consolidator",))),
+            Succession(
+                "so-nv",
+                START,
+                BASIS,
+                "test",
+                SuccessionScope(
+                    areas=("II.1", "II.2"),
+                    duties=("V.1-final-evaluation", "V.2-summary"),
+                    roles=("consolidator",),
+                ),
+            ),
             Succession("so-yt", START, BASIS, "test", SuccessionScope(areas=("II.4",))),
         ),
     )
@@ -48,15 +56,20 @@ def test_split_succession_moves_open_tasks_and_the_consolidator_role(split_plan:
     eng = Engine(split_plan, clock=clock)
     eng.open_cycle(2025)
     assert {t.id for t in eng.tasks(year=2025, agency="so-ldtbxh")} == {
-        "2025/II.1/so-ldtbxh", "2025/II.2/so-ldtbxh", "2025/II.4/so-ldtbxh",
-        "2025/V.1-final-evaluation/so-ldtbxh", "2025/V.2-summary/so-ldtbxh",
+        "2025/II.1/so-ldtbxh",
+        "2025/II.2/so-ldtbxh",
+        "2025/II.4/so-ldtbxh",
+        "2025/V.1-final-evaluation/so-ldtbxh",
+        "2025/V.2-summary/so-ldtbxh",
     }
     eng.fire("2025/II.2/so-ldtbxh", "start", actor="so-ldtbxh")  # still in office in January
     clock.set(dt.date(2025, 3, 3))
     moved = eng.apply_succession()
     assert {(t.id, t.agency) for t in moved} == {
-        ("2025/II.1/so-ldtbxh", "so-nv"), ("2025/II.2/so-ldtbxh", "so-nv"),
-        ("2025/II.4/so-ldtbxh", "so-yt"), ("2025/V.1-final-evaluation/so-ldtbxh", "so-nv"),
+        ("2025/II.1/so-ldtbxh", "so-nv"),
+        ("2025/II.2/so-ldtbxh", "so-nv"),
+        ("2025/II.4/so-ldtbxh", "so-yt"),
+        ("2025/V.1-final-evaluation/so-ldtbxh", "so-nv"),
         ("2025/V.2-summary/so-ldtbxh", "so-nv"),
     }
     assert eng.tasks(year=2025, agency="so-ldtbxh") == []
@@ -64,7 +77,10 @@ def test_split_succession_moves_open_tasks_and_the_consolidator_role(split_plan:
     assert (task.agency, task.original_agency, task.state) == ("so-nv", "so-ldtbxh", "in_progress")
     last = eng.history(task.id)[-1]
     assert (last.trigger, last.actor, last.payload["previous_agency"]) == (
-        "reassign", "rules", "so-ldtbxh")
+        "reassign",
+        "rules",
+        "so-ldtbxh",
+    )
     assert BASIS in last.payload["reason"]
     assert eng.book.holder("consolidator", dt.date(2025, 3, 3)) == "so-nv"
     assert eng.book.holder("consolidator", END) == "so-ldtbxh"
@@ -83,7 +99,10 @@ def test_a_ceased_agency_is_refused_with_its_successor_named(split_plan: Plan) -
     assert "so-nv" in str(info.value)
     refused = eng.history("2025/II.3/so-tnmt")[-1]
     assert (refused.outcome, refused.actor, refused.payload["error"]) == (
-        "refused", "so-ldtbxh", "AgencyCeasedError")
+        "refused",
+        "so-ldtbxh",
+        "AgencyCeasedError",
+    )
     # The successor consolidates from 01/03/2025; the former consolidator may not.
     eng.fire("2025/II.3/so-tnmt", "submit", actor="so-tnmt", report={"summary": "Kết quả"})
     with pytest.raises(AgencyCeasedError):
@@ -91,7 +110,8 @@ def test_a_ceased_agency_is_refused_with_its_successor_named(split_plan: Plan) -
     with pytest.raises(PermissionDenied):
         eng.fire("2025/II.3/so-tnmt", "send_back", actor="so-yt", reason="bổ sung")
     assert eng.fire("2025/II.3/so-tnmt", "send_back", actor="so-nv", reason="bổ sung").state == (
-        "in_progress")
+        "in_progress"
+    )
 
 
 def test_first_write_after_the_end_date_moves_every_task(split_plan: Plan) -> None:
@@ -108,8 +128,12 @@ def test_chain_a_to_b_to_c(plan: Plan) -> None:
     chained = _with(
         plan,
         _ceasing(plan, "so-tttt", Succession("so-khcn", START, BASIS, "test")),
-        _ceasing(plan, "so-khcn", Succession("so-nv", dt.date(2025, 7, 1), "72/2025/QH15",
-                                             "test"), end=dt.date(2025, 6, 30)),
+        _ceasing(
+            plan,
+            "so-khcn",
+            Succession("so-nv", dt.date(2025, 7, 1), "72/2025/QH15", "test"),
+            end=dt.date(2025, 6, 30),
+        ),
     )
     clock = FakeClock(dt.date(2025, 1, 2))
     eng = Engine(chained, clock=clock)
@@ -131,17 +155,23 @@ def test_past_years_keep_the_original_agencies(split_plan: Plan) -> None:
     clock = FakeClock(dt.date(2024, 1, 2))
     eng = Engine(split_plan, clock=clock)
     eng.open_cycle(2024)
-    task = eng.fire("2024/II.2/so-ldtbxh", "submit", actor="so-ldtbxh",
-                    report={"summary": "2024"})
-    eng.consolidate(2024, actor="so-ldtbxh", waive=sorted(
-        {t.agency for t in eng.tasks(year=2024, state="assigned")}))
+    task = eng.fire("2024/II.2/so-ldtbxh", "submit", actor="so-ldtbxh", report={"summary": "2024"})
+    eng.consolidate(
+        2024,
+        actor="so-ldtbxh",
+        waive=sorted({t.agency for t in eng.tasks(year=2024, state="assigned")}),
+    )
     eng.fire(task.id, "evaluate", actor="ubnd-tinh", rating="hoan-thanh")
     eng.close_cycle(2024, actor="ubnd-tinh")
     clock.set(dt.date(2025, 3, 5))
     eng.open_cycle(2025)
     assert eng.task("2024/II.2/so-ldtbxh").agency == "so-ldtbxh"
     assert [e.actor for e in eng.history("2024/II.2/so-ldtbxh")] == [
-        "rules", "so-ldtbxh", "so-ldtbxh", "ubnd-tinh"]
+        "rules",
+        "so-ldtbxh",
+        "so-ldtbxh",
+        "ubnd-tinh",
+    ]
     # The 2025 cycle opened after the end date: its DOLISA tasks went straight to successors.
     assert eng.tasks(year=2025, agency="so-ldtbxh") == []
     assert eng.task("2025/II.4/so-ldtbxh").agency == "so-yt"

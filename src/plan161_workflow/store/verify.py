@@ -110,7 +110,8 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
 
 
 # Task columns fixed at creation: the ``create`` event's payload keeps them (key there -> column).
-_CREATED = {"due": "due", "agency": "original_agency"}
+_CREATED = {"agency": "original_agency"}
+"""Columns only the create event sets (``due`` is replayed: amendments move it)."""
 
 
 def _created(history: list[dict[str, Any]]) -> dict[str, Any]:
@@ -119,6 +120,12 @@ def _created(history: list[dict[str, Any]]) -> dict[str, Any]:
             payload = json.loads(event["payload"])
             return {col: payload[key] for key, col in _CREATED.items() if key in payload}
     return {}
+
+
+def _withdrawn(history: list[dict[str, Any]]) -> bool:
+    """True when the task's last applied event withdrew it (an amendment dropped it)."""
+    applied = [e for e in history if e["outcome"] == "applied"]
+    return bool(applied) and applied[-1]["trigger"] == "withdraw"
 
 
 def _tasks(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -145,7 +152,11 @@ def _tasks(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]])
                     if k != "report"
                 )
                 out.append(f"task {task_id}: {shown or 'report differs from its history'}")
-    orphans = sorted(t for t in histories if t not in seen and not t.startswith("cycle/"))
+    orphans = sorted(
+        t
+        for t in histories
+        if t not in seen and not t.startswith("cycle/") and not _withdrawn(histories[t])
+    )
     out += [f"task {t}: has history but no row (deleted?)" for t in orphans]
     return out
 
