@@ -1,0 +1,134 @@
+"""Simulation time against the number of tasks, for 1, 10 and 34 provinces' worth of plans, and
+the time of ``status`` on the largest against a bare SQL count over the same table.
+
+The plans are generated: N copies of the Hà Tĩnh registry and areas (agency codes suffixed
+``.pN``), one consolidator and one evaluator, so a year holds about 35 × N tasks. If the cost per
+task stays flat as N grows, the simulation scales linearly.
+
+Run: python benchmarks/bench_simulate.py [--provinces 1,10,34] [--years 2023-2024]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import tempfile
+import time
+from pathlib import Path
+
+import attrs
+
+from plan161_workflow import Engine, Plan, load_rules
+from plan161_workflow.clock import FakeClock
+from plan161_workflow.reporting.status import status_data
+from plan161_workflow.simulate import SimulationParams, simulate
+
+RULES = Path(__file__).resolve().parents[1] / "rules" / "ha-tinh-161.yaml"
+SHARED = {"ubnd-tinh", "so-ldtbxh", "bo-ldtbxh"}  # one consolidator, evaluator and recipient
+
+
+def provinces(plan: Plan, count: int) -> Plan:
+    """``count`` provinces' worth of the plan: every other agency copied per province."""
+
+    def code(ref: str, n: int) -> str:
+        return ref if ref in SHARED else f"{ref}.p{n}"
+
+    agencies = [a for a in plan.agencies if a.code in SHARED]
+    groups = []
+    for n in range(count):
+        agencies += [
+            attrs.evolve(a, code=code(a.code, n), parent=a.parent and code(a.parent, n))
+            for a in plan.agencies
+            if a.code not in SHARED
+        ]
+        groups += [
+            attrs.evolve(g, code=code(g.code, n), members=tuple(code(m, n) for m in g.members))
+            for g in plan.groups
+        ]
+
+    def spread(refs: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(code(r, n) for n in range(count) for r in refs))
+
+    areas = tuple(
+        attrs.evolve(a, lead=spread(a.lead), coordinating=spread(a.coordinating))
+        for a in plan.areas
+    )
+    duties = tuple(
+        attrs.evolve(d, lead=spread(d.lead), coordinating=spread(d.coordinating))
+        for d in plan.duties
+    )
+    roles = attrs.evolve(plan.roles, overseers=spread(plan.roles.overseers))
+    return attrs.evolve(
+        plan,
+        agencies=tuple(agencies),
+        groups=tuple(groups),
+        areas=areas,
+        duties=duties,
+        roles=roles,
+    )
+
+
+def run(plan: Plan, years: range, db: Path) -> tuple[int, float, Engine]:
+    clock = FakeClock(dt.date(years.start, 1, 2))
+    eng = Engine(plan, db=db, clock=clock)
+    start = time.perf_counter()
+    simulate(eng, clock, years, SimulationParams(seed=1))
+    elapsed = time.perf_counter() - start
+    tasks = int(eng.store.conn.execute("SELECT count(*) FROM tasks").fetchone()[0])
+    return tasks, elapsed, eng
+
+
+def best(fn: object, repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--provinces", default="1,10,34")
+    parser.add_argument("--years", default="2023-2024")
+    args = parser.parse_args()
+    first, _, last = args.years.partition("-")
+    years = range(int(first), int(last or first) + 1)
+    base = load_rules(RULES)
+    print(
+        f"{'provinces':>9} {'tasks':>7} {'events':>8} {'seconds':>8} {'ms/task':>8} "
+        f"{'vs 1 province':>14}"
+    )
+    per_task_one = None
+    largest = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for count in (int(n) for n in args.provinces.split(",")):
+            tasks, elapsed, eng = run(provinces(base, count), years, Path(tmp) / f"p{count}.db")
+            events = int(eng.store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+            per_task = elapsed / tasks * 1000
+            per_task_one = per_task_one or per_task
+            print(
+                f"{count:>9} {tasks:>7} {events:>8} {elapsed:>8.2f} {per_task:>8.2f} "
+                f"{per_task / per_task_one:>13.2f}x"
+            )
+            if largest is not None:
+                largest.close()
+            largest = eng
+        assert largest is not None
+        year = years.stop - 1
+        as_of = dt.date(year, 12, 5)
+        status = best(lambda: status_data(largest, year, as_of))
+        bare = best(
+            lambda: largest.store.conn.execute(
+                "SELECT count(*) FROM tasks WHERE year = ?", (year,)
+            ).fetchone()
+        )
+        print(
+            f"status on the largest: {status * 1000:.1f} ms; bare SQL count: "
+            f"{bare * 1000:.3f} ms; ratio {status / bare:.0f}"
+        )
+        largest.close()
+
+
+if __name__ == "__main__":
+    main()
