@@ -1,8 +1,9 @@
 """Simulation time against the number of tasks, for 1, 10 and 34 provinces' worth of plans, and
 the time of ``status`` on the largest against a bare SQL count over the same table.
 
-The plans are generated: N copies of the Hà Tĩnh registry and areas (agency codes suffixed
-``.pN``), one consolidator and one evaluator, so a year holds about 35 × N tasks. If the cost per
+The plans are generated: N copies of the Hà Tĩnh registry, areas and duties (agency codes
+suffixed ``.pN``, area ids ``@pN``), one consolidator and one evaluator, so a year holds 35 × N
+tasks and each task has as many coordinators as in Hà Tĩnh. If the cost per
 task stays flat as N grows, the simulation scales linearly.
 
 Run: python benchmarks/bench_simulate.py [--provinces 1,10,34] [--years 2023-2024]
@@ -24,7 +25,7 @@ from plan161_workflow.reporting.status import status_data
 from plan161_workflow.simulate import SimulationParams, simulate
 
 RULES = Path(__file__).resolve().parents[1] / "rules" / "ha-tinh-161.yaml"
-SHARED = {"ubnd-tinh", "so-ldtbxh", "bo-ldtbxh"}  # one consolidator, evaluator and recipient
+SHARED = {"ubnd-tinh", "so-ldtbxh", "bo-ldtbxh", "ubmttq-tinh"}  # one of each role
 
 
 def provinces(plan: Plan, count: int) -> Plan:
@@ -46,18 +47,26 @@ def provinces(plan: Plan, count: int) -> Plan:
             for g in plan.groups
         ]
 
-    def spread(refs: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(code(r, n) for n in range(count) for r in refs))
+    def local(refs: tuple[str, ...], n: int) -> tuple[str, ...]:
+        return tuple(code(r, n) for r in refs)
 
+    # Each province has its own copy of every area and duty, led and coordinated by its own
+    # agencies: N provinces' worth of plans in one database.
     areas = tuple(
-        attrs.evolve(a, lead=spread(a.lead), coordinating=spread(a.coordinating))
+        attrs.evolve(
+            a, id=f"{a.id}@p{n}", lead=local(a.lead, n), coordinating=local(a.coordinating, n)
+        )
+        for n in range(count)
         for a in plan.areas
     )
     duties = tuple(
-        attrs.evolve(d, lead=spread(d.lead), coordinating=spread(d.coordinating))
+        attrs.evolve(
+            d, id=f"{d.id}@p{n}", lead=local(d.lead, n), coordinating=local(d.coordinating, n)
+        )
+        for n in range(count)
         for d in plan.duties
     )
-    roles = attrs.evolve(plan.roles, overseers=spread(plan.roles.overseers))
+    roles = plan.roles  # one consolidator, evaluator, overseer and set of recipients
     return attrs.evolve(
         plan,
         agencies=tuple(agencies),

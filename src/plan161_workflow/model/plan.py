@@ -452,5 +452,16 @@ class Plan:
         yield from self.duties
 
 
+_INDEXES: dict[int, tuple[tuple[Agency, ...], dict[str, Agency]]] = {}
+
+
 def _index(agencies: tuple[Agency, ...]) -> dict[str, Agency]:
-    return {a.code: a for a in agencies}
+    """Code -> agency, built once per registry (a frozen plan's registry never changes)."""
+    cached = _INDEXES.get(id(agencies))
+    if cached is not None and cached[0] is agencies:
+        return cached[1]
+    if len(_INDEXES) > 64:  # plans come and go (tests, amendments): keep the cache small
+        _INDEXES.clear()
+    index = {a.code: a for a in agencies}
+    _INDEXES[id(agencies)] = (agencies, index)
+    return index
