@@ -18,7 +18,9 @@ from ruamel.yaml import YAML
 
 REPO = Path(__file__).parents[2]
 RULES = REPO / "rules" / "ha-tinh-161.yaml"
-SEED = REPO.parent / "shared" / "seed" / "ke-hoach-de-an-161-ha-tinh.txt"
+SEED = REPO / "rules" / "source" / "ke-hoach-de-an-161-ha-tinh.txt"
+"""The plan's text, kept beside its rules (a copy of the shared seed, as extracted from the PDF)."""
+SHARED_SEED = REPO.parent / "shared" / "seed" / "ke-hoach-de-an-161-ha-tinh.txt"
 
 DISTRICTS = {
     "ubnd-tp-ha-tinh",
@@ -71,7 +73,7 @@ def normalise(text: str) -> str:
 @pytest.fixture(scope="module")
 def seed_path() -> Path:
     if not SEED.is_file():
-        pytest.fail(f"seed text not found at {SEED} (expected <repo>/../shared/seed/)")
+        pytest.fail(f"seed text not found at {SEED}")
     return SEED
 
 
@@ -288,3 +290,10 @@ def test_loads_with_the_library(rules: dict[str, Any]) -> None:
     assert plan.roles.consolidator == "so-ldtbxh"
     assert plan.roles.evaluator == "ubnd-tinh"
     assert len(plan.agencies) == 29
+
+
+def test_the_kept_text_is_the_shared_seed() -> None:
+    """The copy beside the rules is the shared seed, byte for byte (where the seed is present)."""
+    if not SHARED_SEED.is_file():
+        pytest.skip(f"no shared seed at {SHARED_SEED}")
+    assert SEED.read_bytes() == SHARED_SEED.read_bytes()
