@@ -341,7 +341,7 @@ def bench_verify(plan: Plan, tmp: Path, history: int, big_db: Path | None) -> No
         events, elapsed = verify_time(db)
         print(f"   {label:<30} {events:>9,} {elapsed:>8.2f} {elapsed / events * 1e5:>14.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"   peak memory of this process: {peak:.0f} MB (verify keeps every event in memory)")
+    print(f"   peak memory of this whole process (all sections): {peak:.0f} MB")
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections import defaultdict
+from collections.abc import Iterator
+from itertools import groupby
 from typing import Any
 
 import attrs
@@ -21,6 +22,8 @@ from plan161_workflow.store.repo import EVENT_COLUMNS
 from plan161_workflow.workflow.replay import REPLAYED, replay
 
 _BATCH = 5000
+Event = dict[str, Any]
+"""An event row as a mapping of column -> value."""
 
 
 @attrs.frozen
@@ -68,7 +71,6 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
     previous, expected_seq, count = GENESIS, 1, 0
     # A head kept elsewhere still holds when later events were appended: it must be in the chain.
     head_found = expect_head in (None, GENESIS)
-    histories: dict[str, list[dict[str, Any]]] = defaultdict(list)
     cursor = conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq")
     while rows := cursor.fetchmany(_BATCH):
         for row in rows:
@@ -92,7 +94,6 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
                     )
             previous, expected_seq = event["hash"], seq + 1
             head_found = head_found or event["hash"] == expect_head
-            histories[event["task_id"]].append(event)
     head = previous if count else GENESIS
     if first_bad is None and not head_found:
         first_bad = expected_seq - 1
@@ -101,8 +102,8 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
             f"no event has the head hash kept elsewhere ({kept}; the head is now {head[:16]}): "
             "history was rewritten"
         )
-    task_problems = _tasks(conn, histories)
-    record_problems = _records(conn, histories)
+    task_problems = _tasks(conn)
+    record_problems = _records(conn, dict(_histories(conn, cycles=True)))
     total = conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
     return VerifyReport(
         count, int(total), head, first_bad, problem, tuple(task_problems), tuple(record_problems)
@@ -114,7 +115,7 @@ _CREATED = {"agency": "original_agency"}
 """Columns only the create event sets (``due`` is replayed: amendments move it)."""
 
 
-def _created(history: list[dict[str, Any]]) -> dict[str, Any]:
+def _created(history: list[Event]) -> dict[str, Any]:
     for event in history:
         if event["trigger"] == "create" and event["outcome"] == "applied":
             payload = json.loads(event["payload"])
@@ -122,46 +123,68 @@ def _created(history: list[dict[str, Any]]) -> dict[str, Any]:
     return {}
 
 
-def _withdrawn(history: list[dict[str, Any]]) -> bool:
+def _withdrawn(history: list[Event]) -> bool:
     """True when the task's last applied event withdrew it (an amendment dropped it)."""
     applied = [e for e in history if e["outcome"] == "applied"]
     return bool(applied) and applied[-1]["trigger"] == "withdraw"
 
 
-def _tasks(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]]) -> list[str]:
-    out = []
-    seen = set()
+def _histories(conn: sqlite3.Connection, *, cycles: bool) -> Iterator[tuple[str, list[Event]]]:
+    """(task id, its events in order), one task at a time (the ``events_task`` index)."""
+    where = "task_id LIKE 'cycle/%'" if cycles else "task_id NOT LIKE 'cycle/%'"
+    cursor = conn.execute(
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {where} ORDER BY task_id, seq"
+    )
+    rows = (dict(zip(EVENT_COLUMNS, row, strict=True)) for row in cursor)
+    for task_id, group in groupby(rows, key=lambda e: str(e["task_id"])):
+        yield task_id, list(group)
+
+
+def _tasks(conn: sqlite3.Connection) -> list[str]:
+    """Every task row against its replayed history: a merge of two streams ordered by task id,
+    so memory holds one task's history at a time."""
+    out: list[str] = []
     columns = (*REPLAYED, *_CREATED.values())
     cursor = conn.execute(f"SELECT id, {', '.join(columns)} FROM tasks ORDER BY id")
-    while rows := cursor.fetchmany(_BATCH):
-        for row in rows:
-            task_id, stored = row[0], dict(zip(columns, row[1:], strict=True))
-            seen.add(task_id)
-            history = histories.get(task_id, [])
-            replayed = replay(history)
-            if replayed is None:
-                out.append(f"task {task_id}: no history")
-                continue
-            replayed["report"] = canonical(replayed["report"]) if replayed["report"] else None
-            replayed.update(_created(history))
-            diff = [k for k in columns if k in replayed and replayed[k] != stored[k]]
-            if diff:
-                shown = ", ".join(
-                    f"{k} stored {stored[k]!r} vs replayed {replayed[k]!r}"
-                    for k in diff
-                    if k != "report"
-                )
-                out.append(f"task {task_id}: {shown or 'report differs from its history'}")
-    orphans = sorted(
-        t
-        for t in histories
-        if t not in seen and not t.startswith("cycle/") and not _withdrawn(histories[t])
-    )
-    out += [f"task {t}: has history but no row (deleted?)" for t in orphans]
+    rows = iter(cursor)
+    current = next(rows, None)
+    for task_id, history in _histories(conn, cycles=False):
+        while current is not None and current[0] < task_id:
+            out.append(f"task {current[0]}: no history")
+            current = next(rows, None)
+        if current is None or current[0] != task_id:
+            if not _withdrawn(history):
+                out.append(f"task {task_id}: has history but no row (deleted?)")
+            continue
+        stored = dict(zip(columns, current[1:], strict=True))
+        current = next(rows, None)
+        problem = _compare(task_id, stored, history, columns)
+        if problem:
+            out.append(problem)
+    while current is not None:
+        out.append(f"task {current[0]}: no history")
+        current = next(rows, None)
     return out
 
 
-def _records(conn: sqlite3.Connection, histories: dict[str, list[dict[str, Any]]]) -> list[str]:
+def _compare(
+    task_id: str, stored: dict[str, Any], history: list[Event], columns: tuple[str, ...]
+) -> str:
+    replayed = replay(history)
+    if replayed is None:
+        return f"task {task_id}: no history"
+    replayed["report"] = canonical(replayed["report"]) if replayed["report"] else None
+    replayed.update(_created(history))
+    diff = [k for k in columns if k in replayed and replayed[k] != stored[k]]
+    if not diff:
+        return ""
+    shown = ", ".join(
+        f"{k} stored {stored[k]!r} vs replayed {replayed[k]!r}" for k in diff if k != "report"
+    )
+    return f"task {task_id}: {shown or 'report differs from its history'}"
+
+
+def _records(conn: sqlite3.Connection, histories: dict[str, list[Event]]) -> list[str]:
     """Rules rows against their hash; cycle and consolidation rows against the cycle events."""
     out = []
     for digest, plan in conn.execute("SELECT hash, plan FROM rules ORDER BY ordinal"):
