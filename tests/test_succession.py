@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import attrs
 import pytest
@@ -175,3 +176,21 @@ def test_past_years_keep_the_original_agencies(split_plan: Plan) -> None:
     # The 2025 cycle opened after the end date: its DOLISA tasks went straight to successors.
     assert eng.tasks(year=2025, agency="so-ldtbxh") == []
     assert eng.task("2025/II.4/so-ldtbxh").agency == "so-yt"
+
+
+def test_engine_holder_answers_for_roles_and_agencies() -> None:
+    from plan161_workflow import load_rules
+
+    plan = load_rules(
+        Path(__file__).resolve().parents[1] / "rules" / "ha-tinh-161-sap-xep-2025.yaml"
+    )
+    eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 2)))
+    assert eng.holder("consolidator", END) == "so-ldtbxh"
+    assert eng.holder("consolidator", START) == "so-nv"
+    assert eng.holder("evaluator", START) == "ubnd-tinh"
+    assert eng.holder("bo-ldtbxh", START) == "bo-nv"  # the recipient role passes to the ministry
+    assert eng.holder("so-ldtbxh", START, unit="II.4") == "so-yt"
+    assert eng.holder("so-ldtbxh", START, unit="II.2") == "so-nv"
+    assert eng.holder("so-tnmt", START) == "so-nnmt"
+    assert eng.holder("ubnd-h-can-loc", dt.date(2025, 6, 30)) == "ubnd-h-can-loc"
+    assert eng.holder("ubnd-h-can-loc", dt.date(2025, 7, 1)) == "so-nv"

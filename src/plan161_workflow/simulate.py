@@ -150,7 +150,7 @@ class _Year:
         return _moment(day, self.rng).replace(tzinfo=self.clock.now.tzinfo)
 
     def holder(self, role: str) -> str:
-        return self.engine.book.holder(role, today(self.clock.now))
+        return self.engine.holder(role, today(self.clock.now), year=self.year)
 
     def fire(self, task_id: str, trigger: str, actor: str | None = None, **kw: Any) -> None:
         """Fire as ``actor``, or as the task's responsible agency at that moment."""
@@ -162,7 +162,7 @@ class _Year:
 
     def contribute(self, task_id: str, coordinator: str) -> None:
         unit = self.engine.task(task_id).unit
-        who = self.engine.book.succession.holder(coordinator, today(self.clock.now), unit=unit)
+        who = self.engine.holder(coordinator, today(self.clock.now), year=self.year, unit=unit)
         self.fire(task_id, "contribute", who, text=f"Ý kiến phối hợp của {coordinator}")
 
     def send_back(self, task_id: str) -> None:
@@ -270,7 +270,7 @@ def _evaluate(
         engine.fire(
             task.id,
             "evaluate",
-            actor=engine.book.holder("evaluator", today(clock.now)),
+            actor=engine.holder("evaluator", today(clock.now), year=year),
             rating=ratings[index],
         )
 

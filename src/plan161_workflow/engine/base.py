@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import attrs
 
@@ -100,6 +100,28 @@ class EngineBase:
             plan = CONVERTER.structure(json.loads(self.store.rules_json(digest)), Plan)
             book = self._books[digest] = Rulebook(plan)
         return book
+
+    def cycles(self) -> list[dict[str, Any]]:
+        """Every cycle opened: year, rules_hash, opened_at, closed_at (by year)."""
+        return self.store.cycles()
+
+    def holder(
+        self,
+        code_or_role: str,
+        on: dt.date,
+        *,
+        year: int | None = None,
+        unit: str | None = None,
+    ) -> str:
+        """Who acts on day ``on``: for a plan role (``consolidator``, ``evaluator``) its holder;
+        for an agency code, the agency holding its duty (``unit``: an area or duty id), following
+        successors. ``year`` picks the rules of that cycle (default: the current rules).
+        """
+        book = self.cycle_book(year) if year is not None else self.book
+        if code_or_role in ("consolidator", "evaluator"):
+            return book.holder(code_or_role, on)
+        role = "recipient" if code_or_role in book.plan.roles.recipients else None
+        return book.succession.holder(code_or_role, on, role=role, unit=unit)
 
     def cycle_book(self, year: int) -> Rulebook:
         """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""

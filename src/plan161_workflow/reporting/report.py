@@ -40,7 +40,7 @@ from plan161_workflow.rules.convert import CONVERTER
 
 
 def _cycle_years(engine: Engine) -> list[int]:
-    return [int(r[0]) for r in engine.store.conn.execute("SELECT year FROM cycles ORDER BY year")]
+    return [int(c["year"]) for c in engine.cycles()]
 
 
 def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
@@ -173,7 +173,7 @@ def _proposals(
 ) -> list[str]:
     text = TEXT[lang]
     plan = engine.plan
-    evaluator = agency_name(plan, engine.book.holder("evaluator", on), lang)
+    evaluator = agency_name(plan, engine.holder("evaluator", on, year=year), lang)
     out = []
 
     def names(items: list[Shortfall]) -> str:
@@ -219,7 +219,7 @@ def build_report(
     if year not in cycles:
         opened = ", ".join(map(str, cycles)) or "none"
         raise NotFound("cycle", year, f"cycles in this database: {opened}")
-    issuer = engine.book.holder("consolidator", on)
+    issuer = engine.holder("consolidator", on, year=year)
     body = plan.agency(issuer) if plan.has_agency(issuer) else None
     parent = body.parent if body else None
     consolidations = engine.consolidations(year)
@@ -251,10 +251,7 @@ def build_report(
     recipients_codes = (
         consolidations[-1]["recipients"]
         if consolidations
-        else [
-            engine.book.succession.holder(r, on, role="recipient")
-            for r in plan.expand(plan.roles.recipients)
-        ]
+        else [engine.holder(r, on, year=year) for r in plan.expand(plan.roles.recipients)]
     )
     title = plan.info.title if language == "vi" else plan.info.title_en
     issuer_name = agency_name(plan, issuer, language)
