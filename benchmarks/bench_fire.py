@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sqlite3
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -118,16 +119,28 @@ def baseline_rate(db: str | None, changes: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--changes", type=int, default=6000)
+    parser.add_argument("--changes", type=int, default=4000)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians shown")
     args = parser.parse_args()
-    print(f"{'database':<10} {'baseline/s':>11} {'engine/s':>10} {'ratio':>6}")
+    print(
+        f"{'database':<10} {'baseline/s':>11} {'engine/s':>10} {'ratio':>6}  (median of "
+        f"{args.rounds} alternating rounds of {args.changes} changes)"
+    )
     for label in ("memory", "file-wal"):
-        with tempfile.TemporaryDirectory() as tmp:
-            base_db = None if label == "memory" else str(Path(tmp) / "base.db")
-            eng_db = None if label == "memory" else str(Path(tmp) / "eng.db")
-            base = baseline_rate(base_db, args.changes)
-            eng = engine_rate(eng_db, args.changes)
-        print(f"{label:<10} {base:>11.0f} {eng:>10.0f} {eng / base:>6.2f}")
+        bases, engines, ratios = [], [], []
+        for _ in range(args.rounds):
+            with tempfile.TemporaryDirectory() as tmp:
+                base_db = None if label == "memory" else str(Path(tmp) / "base.db")
+                eng_db = None if label == "memory" else str(Path(tmp) / "eng.db")
+                base = baseline_rate(base_db, args.changes)
+                eng = engine_rate(eng_db, args.changes)
+            bases.append(base)
+            engines.append(eng)
+            ratios.append(eng / base)
+        print(
+            f"{label:<10} {statistics.median(bases):>11.0f} {statistics.median(engines):>10.0f} "
+            f"{statistics.median(ratios):>6.2f}"
+        )
 
 
 if __name__ == "__main__":

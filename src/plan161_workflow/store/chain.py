@@ -26,9 +26,12 @@ HASHED_FIELDS = (
 """Event columns covered by the hash (``payload`` as its stored JSON text)."""
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(value: Any) -> str:
     """Canonical JSON: sorted keys, no spaces, UTF-8 kept as is."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _CANONICAL.encode(value)
 
 
 def event_hash(previous: str, event: Mapping[str, Any]) -> str:

@@ -7,6 +7,7 @@ and its event are written together or not at all, and the chain's head cannot mo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import os
 import sqlite3
@@ -69,6 +70,12 @@ _INSERT_EVENT = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
+def _agencies(text: str) -> tuple[str, ...]:
+    """A stored list of agency codes (the same few lists recur on every row)."""
+    return tuple(json.loads(text))
+
+
 def row_to_task(row: Sequence[Any]) -> Task:
     """A ``Task`` from a row selected with ``TASK_COLUMNS``."""
     (
@@ -93,7 +100,7 @@ def row_to_task(row: Sequence[Any]) -> Task:
         area=area,
         duty=duty,
         agency=agency,
-        coordinating=tuple(json.loads(coordinating)),
+        coordinating=_agencies(coordinating),
         due=dt.date.fromisoformat(due) if due else None,
         state=state,
         version=version,
