@@ -153,10 +153,23 @@ class EngineBase:
             "previous_agency": task.agency,
             "reason": "succession: " + "; ".join(f"{a} ({basis})" for a, basis in steps),
         }
-        version = self.store.update_task(task, {"agency": holder})
+        version = self._rules_change(task, "reassign", {"agency": holder}, payload, now)
+        return attrs.evolve(task, agency=holder, version=version)
+
+    def _rules_change(
+        self,
+        task: Task,
+        trigger: str,
+        updates: dict[str, Any],
+        payload: dict[str, Any],
+        now: dt.datetime,
+    ) -> int:
+        """A change the rules make (succession, amendment): the row and its event, actor
+        ``rules``; returns the new version."""
+        version = self.store.update_task(task, updates)
         self.store.append_event(
             task_id=task.id,
-            trigger="reassign",
+            trigger=trigger,
             from_state=task.state,
             to_state=task.state,
             actor="rules",
@@ -165,7 +178,28 @@ class EngineBase:
             payload=payload,
             version=version,
         )
-        return attrs.evolve(task, agency=holder, version=version)
+        return version
+
+    def _create_task(self, task: Task, now: dt.datetime, **extra: str) -> bool:
+        """Insert a new task with its ``create`` event; False when it exists already."""
+        if not self.store.insert_task(task):
+            return False
+        self.store.append_event(
+            task_id=task.id,
+            trigger="create",
+            from_state=None,
+            to_state=task.state,
+            actor="rules",
+            at=now,
+            outcome="applied",
+            version=task.version,
+            payload={
+                "agency": task.agency,
+                "due": task.due.isoformat() if task.due else None,
+                **extra,
+            },
+        )
+        return True
 
     def apply_succession(self, as_of: dt.datetime | None = None) -> list[Task]:
         """Pass every unfinished task of an open cycle whose agency has ceased to its successor.

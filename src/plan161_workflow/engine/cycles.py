@@ -60,21 +60,7 @@ class Cycles(EngineBase):
                     payload={"rules": self.rules_hash, "tasks": len(tasks)},
                 )
             for task in tasks:
-                if self.store.insert_task(task):
-                    self.store.append_event(
-                        task_id=task.id,
-                        trigger="create",
-                        from_state=None,
-                        to_state=task.state,
-                        actor="rules",
-                        at=now,
-                        outcome="applied",
-                        version=task.version,
-                        payload={
-                            "agency": task.agency,
-                            "due": task.due.isoformat() if task.due else None,
-                        },
-                    )
+                self._create_task(task, now)
             self._apply_succession(now)
         return self.tasks(year=year)
 
@@ -279,23 +265,7 @@ class Cycles(EngineBase):
         for task_id, items in sorted(by_task.items()):
             kinds = {c.kind for c in items}
             if "new" in kinds:
-                task = new_tasks[task_id]
-                self.store.insert_task(task)
-                self.store.append_event(
-                    task_id=task.id,
-                    trigger="create",
-                    from_state=None,
-                    to_state=task.state,
-                    actor="rules",
-                    at=now,
-                    outcome="applied",
-                    version=task.version,
-                    payload={
-                        "agency": task.agency,
-                        "due": task.due.isoformat() if task.due else None,
-                        "rules": digest,
-                    },
-                )
+                self._create_task(new_tasks[task_id], now, rules=digest)
                 continue
             task = self.task(task_id)
             if "withdrawn" in kinds:
@@ -322,18 +292,7 @@ class Cycles(EngineBase):
             if "coordinating" in kinds:
                 updates["coordinating"] = target.coordinating
                 payload["coordinating"] = list(target.coordinating)
-            version = self.store.update_task(task, updates)
-            self.store.append_event(
-                task_id=task.id,
-                trigger="amend",
-                from_state=task.state,
-                to_state=task.state,
-                actor="rules",
-                at=now,
-                outcome="applied",
-                payload=payload,
-                version=version,
-            )
+            self._rules_change(task, "amend", updates, payload, now)
         for year in sorted({c["year"] for c in self.store.cycles() if not c["closed_at"]}):
             self.store.set_cycle_rules(year, digest)
             self.store.append_event(

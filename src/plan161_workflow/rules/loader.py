@@ -44,6 +44,10 @@ def load_rules(path: str | os.PathLike[str]) -> Plan:
         RulesError: the file cannot be read, or holds one or more problems (all are listed).
     """
     name = os.fspath(path)
+    return parse_rules(_read_bytes(name), name)
+
+
+def _read_bytes(name: str) -> bytes:
     try:
         with FsPath(name).open("rb") as file:
             raw = file.read(MAX_BYTES + 1)
@@ -52,7 +56,7 @@ def load_rules(path: str | os.PathLike[str]) -> Plan:
         raise RulesError([Problem(name, 0, 0, "", f"cannot read the file: {reason}")]) from exc
     if len(raw) > MAX_BYTES:
         raise RulesError([Problem(name, 0, 0, "", f"the file is larger than {MAX_BYTES} bytes")])
-    return parse_rules(raw, name)
+    return raw
 
 
 def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
@@ -81,12 +85,7 @@ Origin = Callable[[Path], str]
 
 
 def _read_file(name: str) -> Document:
-    try:
-        with FsPath(name).open("rb") as file:
-            raw = file.read(MAX_BYTES + 1)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise RulesError([Problem(name, 0, 0, "", f"cannot read the file: {reason}")]) from exc
+    raw = _read_bytes(name)
     try:
         return read_document(_decode(raw, name))
     except SourceError as exc:
