@@ -14,7 +14,7 @@ import pytest
 from durable_kit import SHARED_REQUEST, check_whole, clock, go, results, start_writers
 
 from plan161_workflow.engine import Engine
-from plan161_workflow.errors import ConflictError, InvalidTransition, StoreError
+from plan161_workflow.errors import ConflictError, InvalidTransition, PayloadError, StoreError
 from plan161_workflow.store import schema
 
 TASK = "2024/II.1/so-tttt"
@@ -56,7 +56,7 @@ def test_two_writers_that_read_the_same_version_cannot_both_apply(db: Path) -> N
 
         # The version that was read is the version there: no conflict.
         assert first.fire(TASK, "comment", actor=AGENCY, text="x", expected_version=v + 2)
-        with pytest.raises(ValueError, match="on_conflict"):
+        with pytest.raises(PayloadError, match="on_conflict"):
             first.fire(TASK, "comment", actor=AGENCY, text="x", on_conflict="ignore")
         assert first.verify().ok
 

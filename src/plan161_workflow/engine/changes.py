@@ -61,7 +61,7 @@ class Changes(EngineBase):
             StoreError: the database could not be written.
         """
         if on_conflict not in ("raise", "retry"):
-            raise ValueError(f"on_conflict must be 'raise' or 'retry', not {on_conflict!r}")
+            raise PayloadError(f"on_conflict must be 'raise' or 'retry', not {on_conflict!r}")
         args = {
             "report": report,
             "reason": reason,

@@ -59,6 +59,7 @@ _INSERT_TASK = (
     f"INSERT OR IGNORE INTO tasks({', '.join(TASK_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
 )
+_HEAD = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
 _TASK_FOR_UPDATE = (
     f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL, c.rules_hash "
     "FROM tasks t JOIN cycles c ON c.year = t.year WHERE t.id = ?"
@@ -146,6 +147,9 @@ class Store:
         self.conn: sqlite3.Connection = self.db.conn
         self._depth = 0
         self._updates: dict[tuple[str, ...], str] = {}
+        self._head: tuple[int, str] | None = None
+        """(seq, hash) of the chain's head, kept only while this connection holds the write lock
+        (bulk writes such as opening a cycle read it once)."""
 
     def close(self) -> None:
         """Close the connection."""
@@ -173,6 +177,7 @@ class Store:
                 "another writer held the database too long; try again"
             ) from exc
         self._depth = 1
+        self._head = None  # read afresh under the lock
         try:
             yield
             self.conn.execute("COMMIT")
@@ -186,6 +191,7 @@ class Store:
             raise
         finally:
             self._depth = 0
+            self._head = None
 
     def _rollback(self) -> None:
         if self.conn.in_transaction:
@@ -344,10 +350,10 @@ class Store:
         ``at`` is stored in Vietnam's time zone, so its first ten characters are the local day.
         """
         at = at.astimezone(VIETNAM) if at.tzinfo else at
-        head = self.conn.execute(
-            "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
-        ).fetchone()
-        seq, previous = (head[0] + 1, head[1]) if head else (1, GENESIS)
+        if self._head is None:
+            row = self.conn.execute(_HEAD).fetchone()
+            self._head = (row[0], row[1]) if row else (0, GENESIS)
+        seq, previous = self._head[0] + 1, self._head[1]
         fields = {
             "seq": seq,
             "task_id": task_id,
@@ -361,9 +367,11 @@ class Store:
             "version": version,
             "request_id": request_id,
         }
-        fields["hash"] = event_hash(previous, fields)
+        digest = fields["hash"] = event_hash(previous, fields)
         fields["request_key"] = request_key
         self.conn.execute(_INSERT_EVENT, list(fields.values()))
+        if self._depth:
+            self._head = (seq, digest)
         return seq
 
     def events(self, task_id: str) -> list[Event]:
