@@ -252,3 +252,13 @@ def test_removing_an_area_in_an_amendment(tmp_path: Path) -> None:
     plan = load_rules(tmp_path / "cut.yaml")
     assert [a.id for a in plan.areas] == ["II.1", "II.2", "II.3", "II.4"]
     assert isinstance(plan.areas[0], Area)
+
+
+def test_show_lists_the_succession_of_an_amended_plan() -> None:
+    from plan161_workflow.reporting.plan_view import plan_text
+
+    text = plan_text(load_rules(REORG))
+    assert "Kế thừa / succession" in text
+    assert "-> Sở Nội vụ (so-nv) từ / from 2025-03-01: II.1, II.2, V.1-final-evaluation" in text
+    assert "-> Sở Y tế (so-yt) từ / from 2025-03-01: II.4 [45/2025/NĐ-CP]" in text
+    assert "Kế thừa" not in plan_text(load_rules(BASE))

@@ -127,4 +127,16 @@ def plan_text(plan: Plan) -> str:
         "Nhiệm vụ mỗi năm / tasks per year: "
         + ", ".join(f"{y}: {n}" for y, n in data["tasks_per_year"].items()),
     ]
+    ending = [a for a in plan.agencies if a.valid_to is not None]
+    if ending:
+        lines += ["", "Kế thừa / succession"]
+    for agency in ending:
+        lines.append(f"  {agency.name} ({agency.code}) đến / until {agency.valid_to}")
+        for s in agency.successors:
+            scope = s.scope
+            parts = [*scope.areas, *scope.duties, *scope.roles] or ["toàn bộ / everything"]
+            lines.append(
+                f"    -> {plan.agency(s.agency).name} ({s.agency}) từ / from "
+                f"{s.effective}: {', '.join(parts)} [{s.basis}]"
+            )
     return "\n".join(lines)
