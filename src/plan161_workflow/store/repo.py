@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -147,6 +148,7 @@ class Store:
         self.conn: sqlite3.Connection = self.db.conn
         self._depth = 0
         self._updates: dict[tuple[str, ...], str] = {}
+        self._lock = threading.RLock()
         self._head: tuple[int, str] | None = None
         """(seq, hash) of the chain's head, kept only while this connection holds the write lock
         (bulk writes such as opening a cycle read it once)."""
@@ -157,11 +159,16 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[None]:
-        """One immediate transaction; nested uses join the outer one.
+        """One immediate transaction; nested uses join the outer one. Threads sharing this
+        store take turns (a reentrant lock), so one thread never joins another's transaction.
 
         Raises:
             StoreError: the database stayed locked past the busy timeout, or failed.
         """
+        with self._lock:
+            yield from self._write()
+
+    def _write(self) -> Iterator[None]:
         if self._depth:
             self._depth += 1
             try:
