@@ -141,6 +141,20 @@ def _median(value: float | None) -> str:
     return f"{value:g}"
 
 
+def _figures_row(label: str, figures: dict[str, Any]) -> list[object]:
+    """One line of the rates tables: a label, then the figures."""
+    return [
+        label,
+        figures["expected"],
+        figures["received"],
+        figures["on_time"],
+        figures["late"],
+        percent(figures["reporting_rate"], "en"),
+        percent(figures["on_time_rate"], "en"),
+        _median(figures["median_days_late"]),
+    ]
+
+
 def status_text(data: dict[str, Any]) -> str:
     """The status as aligned plain-text tables (Vietnamese names, bilingual headings)."""
     t = data["totals"]
@@ -165,19 +179,7 @@ def status_text(data: dict[str, Any]) -> str:
     lines.append(
         table(
             heads,
-            [
-                [
-                    a["name"],
-                    a["expected"],
-                    a["received"],
-                    a["on_time"],
-                    a["late"],
-                    percent(a["reporting_rate"], "en"),
-                    percent(a["on_time_rate"], "en"),
-                    _median(a["median_days_late"]),
-                ]
-                for a in data["agencies"]
-            ],
+            [_figures_row(a["name"], a) for a in data["agencies"]],
             right=nums,
         )
     )
@@ -185,19 +187,7 @@ def status_text(data: dict[str, Any]) -> str:
     lines.append(
         table(
             ["area", *heads[1:]],
-            [
-                [
-                    a["area"],
-                    a["expected"],
-                    a["received"],
-                    a["on_time"],
-                    a["late"],
-                    percent(a["reporting_rate"], "en"),
-                    percent(a["on_time_rate"], "en"),
-                    _median(a["median_days_late"]),
-                ]
-                for a in data["areas"]
-            ],
+            [_figures_row(a["area"], a) for a in data["areas"]],
             right=nums,
         )
     )
