@@ -76,12 +76,7 @@ class Cycles(EngineBase):
         """
         now = self.clock()
         with self._cycle_change(year, "close_cycle", actor, now):
-            cycle = self.store.cycle(year)
-            if cycle is None:
-                raise NotFound("cycle", year, "open it with open_cycle(year)")
-            if cycle["closed_at"]:
-                raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
-            book = self.book_for(cycle["rules_hash"])
+            book = self._open_cycle_book(year)
             holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
             if actor not in holders:
                 raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
@@ -96,6 +91,20 @@ class Cycles(EngineBase):
                 outcome="applied",
                 payload={},
             )
+
+    def _open_cycle_book(self, year: int) -> Rulebook:
+        """The rulebook of an open cycle.
+
+        Raises:
+            NotFound: the cycle was never opened.
+            CycleClosedError: the cycle is closed.
+        """
+        cycle = self.store.cycle(year)
+        if cycle is None:
+            raise NotFound("cycle", year, "open it with open_cycle(year)")
+        if cycle["closed_at"]:
+            raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
+        return self.book_for(cycle["rules_hash"])
 
     @contextmanager
     def _cycle_change(
@@ -140,12 +149,7 @@ class Cycles(EngineBase):
         waived = set(waive)
         now = self.clock()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
-            cycle = self.store.cycle(year)
-            if cycle is None:
-                raise NotFound("cycle", year, "open it with open_cycle(year)")
-            if cycle["closed_at"]:
-                raise CycleClosedError(f"the {year} cycle is closed")
-            book = self.book_for(cycle["rules_hash"])
+            book = self._open_cycle_book(year)
             wf = book.plan.workflow
             sources = next(t.source for t in wf.transitions if t.trigger == "consolidate")
             order = {s: i for i, s in enumerate(wf.states)}
