@@ -312,7 +312,8 @@ GRID_STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "not_due", "no_d
 def agency_year_grid(
     conn: sqlite3.Connection, as_of: dt.date, *, years: Sequence[int] | None = None
 ) -> dict[tuple[str, int], str]:
-    """The worst status of each (agency, year) with tasks, as of ``as_of``.
+    """The worst status of each (agency, year) with tasks, as of ``as_of``; a task counts for
+    the agency that held it on its due date, as in ``rates``.
 
     ``missing`` (a report not received after its due date) > ``late`` (received late) >
     ``not_due`` (not received, due date not passed) > ``on_time``; ``no_deadline`` when none of the
@@ -320,7 +321,7 @@ def agency_year_grid(
     """
     where, params = _where(years)
     sql = f"""
-        SELECT {AGENCY_COLUMN}, year,
+        SELECT {AGENCY_ON_DUE} AS holder, year,
             CASE
                 WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL AND due < ?)
                     THEN 'missing'
@@ -331,7 +332,7 @@ def agency_year_grid(
                 ELSE 'no_deadline'
             END
         FROM tasks WHERE {where}
-        GROUP BY {AGENCY_COLUMN}, year
+        GROUP BY holder, year
     """
     rows = conn.execute(sql, [as_of.isoformat(), *params])
     return {(r[0], int(r[1])): r[2] for r in rows}
