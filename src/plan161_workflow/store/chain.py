@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 GENESIS = "0" * 64
@@ -36,5 +36,10 @@ def canonical(value: Any) -> str:
 
 def event_hash(previous: str, event: Mapping[str, Any]) -> str:
     """SHA-256 (hex) of the previous hash and the event's hashed fields."""
-    body = canonical([previous, *(event[name] for name in HASHED_FIELDS)])
+    return chain_hash(previous, [event[name] for name in HASHED_FIELDS])
+
+
+def chain_hash(previous: str, hashed: Sequence[Any]) -> str:
+    """SHA-256 (hex) of the previous hash and the values of ``HASHED_FIELDS``, in that order."""
+    body = canonical([previous, *hashed])
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
