@@ -92,3 +92,26 @@ def test_schema_shape() -> None:
     recurrence = schema["$defs"]["Recurrence"]["oneOf"]
     assert recurrence[0] == {"const": "yearly"}
     assert recurrence[1]["required"] == ["once"]
+
+
+AMENDMENT_SCHEMA = SCHEMA.with_name("plan161-amendment.schema.json")
+REORGANISATION = HA_TINH.with_name("ha-tinh-161-sap-xep-2025.yaml")
+
+
+def test_committed_amendment_schema_is_the_generated_one() -> None:
+    assert AMENDMENT_SCHEMA.read_text(encoding="utf-8") == schema_text(amendment=True), (
+        "rules/plan161-amendment.schema.json is stale: run python -m "
+        "plan161_workflow.rules.schema --amendment > rules/plan161-amendment.schema.json"
+    )
+
+
+def test_amendment_files_pass_the_amendment_schema_and_mistakes_do_not() -> None:
+    schema = json.loads(AMENDMENT_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    check = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    document = _document(REORGANISATION)
+    assert not [e.message for e in check.iter_errors(document)]
+    assert list(check.iter_errors({**document, "agencys": []}))  # a mistyped section
+    assert list(check.iter_errors({**document, "agencies": [{"name": "Sở mới"}]}))  # no code
+    assert list(check.iter_errors({"agencies": []}))  # no amends
+    assert not list(check.iter_errors({"amends": "base.yaml", "roles": {"evaluator": "x"}}))

@@ -3,7 +3,8 @@ that editors can check a rules file as it is typed. The field docstrings become 
 
 The schema checks shapes (keys, types, allowed words, required keys); the loader checks
 everything else (references, dates, cycles, the workflow, succession). Regenerate the committed
-copy with ``python -m plan161_workflow.rules.schema > rules/plan161.schema.json``.
+copies with ``python -m plan161_workflow.rules.schema > rules/plan161.schema.json`` and
+``python -m plan161_workflow.rules.schema --amendment > rules/plan161-amendment.schema.json``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import ast
 import datetime as dt
 import inspect
 import json
+import sys
 import types
 import typing
 from typing import Any, Literal
@@ -20,6 +22,7 @@ import attrs
 
 from plan161_workflow.model import plan as model
 from plan161_workflow.model.plan import Plan, Recurrence
+from plan161_workflow.rules.amend import KEYED, MERGED, REMOVABLE
 from plan161_workflow.rules.checks.workflow import NAME
 from plan161_workflow.rules.convert import CONVERTER
 
@@ -67,9 +70,61 @@ def build_schema() -> dict[str, Any]:
     }
 
 
-def schema_text() -> str:
-    """The schema as the committed file holds it: sorted keys, two-space indent, final newline."""
-    return json.dumps(build_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def build_amendment_schema() -> dict[str, Any]:
+    """The schema of an amendment file (``amends:``): every section of a plan, where an entry
+    of a keyed list needs only its key and a mapping section any of its keys (see rules.amend)."""
+    plan = build_schema()
+    defs = dict(plan["$defs"])
+    properties: dict[str, Any] = {
+        "amends": {
+            "type": "string",
+            "pattern": "\\S",
+            "description": "The rules file this one amends, relative to this file.",
+        },
+        "amendment": {
+            "type": "object",
+            "description": "What the amendment is: title, English title, legal basis, source.",
+            "properties": {k: {"type": "string"} for k in ("title", "title_en", "basis", "source")},
+            "additionalProperties": False,
+        },
+        "remove": {
+            "type": "object",
+            "description": "Areas and duties of the base to drop, by id.",
+            "properties": {k: {"type": "array", "items": {"type": "string"}} for k in REMOVABLE},
+            "additionalProperties": False,
+        },
+    }
+    for section, prop in plan["properties"].items():
+        ref = prop.get("$ref") or prop.get("items", {}).get("$ref")
+        name = ref.rsplit("/", 1)[1] if ref else ""
+        if section in KEYED or section in MERGED:
+            patch = f"{name}Patch"
+            defs[patch] = {**defs[name], "required": [KEYED[section]] if section in KEYED else []}
+            target = {"$ref": f"#/$defs/{patch}"}
+            properties[section] = (
+                {**prop, "items": target} if section in KEYED else {**prop, **target}
+            )
+        else:
+            properties[section] = prop
+    return {
+        "$schema": DRAFT,
+        "title": "plan161-workflow amendment file",
+        "description": (
+            "Changes to another rules file (amends:), merged entry by entry. Generated from the "
+            "model by plan161_workflow.rules.schema; do not edit."
+        ),
+        "type": "object",
+        "properties": properties,
+        "required": ["amends"],
+        "additionalProperties": False,
+        "$defs": defs,
+    }
+
+
+def schema_text(amendment: bool = False) -> str:
+    """A schema as the committed file holds it: sorted keys, two-space indent, final newline."""
+    schema = build_amendment_schema() if amendment else build_schema()
+    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def _object(cls: type, defs: dict[str, Any], docs: dict[tuple[str, str], str]) -> dict[str, Any]:
@@ -162,4 +217,4 @@ def _field_docs() -> dict[tuple[str, str], str]:
 
 
 if __name__ == "__main__":
-    print(schema_text(), end="")
+    print(schema_text(amendment="--amendment" in sys.argv), end="")
