@@ -1,0 +1,55 @@
+"""``plan161 notices``: the reminders and escalations due on a day (for a nightly job)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import attrs
+import click
+
+from plan161_workflow.cli.base import cli
+from plan161_workflow.clock import system_clock, today
+from plan161_workflow.engine import Engine
+
+
+@cli.command()
+@click.option(
+    "--db", required=True, type=click.Path(dir_okay=False), help="The plan161 database file."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day (default: today in Vietnam).",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per notice and line.")
+def notices(db: str, as_of: dt.datetime | None, as_json: bool) -> int:
+    """List the reminders (before a due date) and escalations (after it) due on a day, for tasks
+    whose report has not arrived. Run nightly without --as-of, it first passes the open tasks
+    of agencies that have ceased to their successors (Engine.apply_succession)."""
+    day = as_of.date() if as_of else today(system_clock())
+    with Engine.open(db) as eng:
+        if as_of is None:
+            eng.apply_succession()
+        found = eng.notices(day)
+    for n in found:
+        if as_json:
+            data = {
+                k: (v.isoformat() if isinstance(v, dt.date) else v)
+                for k, v in attrs.asdict(n).items()
+            }
+            click.echo(
+                json.dumps(
+                    {**data, "escalation": n.is_escalation}, ensure_ascii=False, sort_keys=True
+                )
+            )
+        else:
+            kind = "escalation" if n.is_escalation else "reminder"
+            click.echo(
+                f"{n.on}  {kind:<10} to {n.to:<18} {n.task_id} (due {n.due}, "
+                f"{n.days:+d} days, held by {n.agency})"
+            )
+    if not as_json:
+        click.echo(f"{len(found)} notice(s) on {day}")
+    return 0
