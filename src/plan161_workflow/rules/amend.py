@@ -34,8 +34,6 @@ KEYED = {
 """List sections merged entry by entry, and the key that identifies an entry."""
 MERGED = ("plan", "calendar", "roles")
 """Mapping sections merged key by key."""
-REPLACED = ("reminders", "workflow")
-"""Sections replaced wholesale."""
 HEADER = ("amends", "amendment", "remove")
 """Keys of an amendment that are not plan sections."""
 REMOVABLE = ("areas", "duties")
