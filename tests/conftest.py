@@ -7,11 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.engine import Engine
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules import load_rules
+
+# Properties, not timings: a slow or busy CI machine must not fail a test by the clock.
+settings.register_profile("plan161", deadline=None)
+settings.load_profile("plan161")
 
 ROOT = Path(__file__).resolve().parent.parent
 HA_TINH_RULES = ROOT / "rules" / "ha-tinh-161.yaml"
