@@ -42,6 +42,7 @@ from plan161_workflow import load_rules
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.engine import Engine
 from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.task import Task
 from plan161_workflow.store.chain import canonical, event_hash
 from plan161_workflow.store.repo import EVENT_COLUMNS, TASK_COLUMNS
 
@@ -66,6 +67,19 @@ def make_db(plan: Plan, path: Path) -> Path:
     return path
 
 
+def step(eng: Engine, tasks: dict[str, Task], task_id: str, consolidator: str) -> None:
+    """Fire the next trigger of the start / submit / send_back loop on one task."""
+    task = tasks[task_id]
+    trigger, _ = NEXT[task.state]
+    if trigger == "start":
+        task = eng.fire(task.id, "start", actor=task.agency)
+    elif trigger == "submit":
+        task = eng.fire(task.id, "submit", actor=task.agency, report=REPORT)
+    else:
+        task = eng.fire(task.id, "send_back", actor=consolidator, reason=REASON)
+    tasks[task.id] = task
+
+
 # -- 1. writer processes ----------------------------------------------------------------------
 def engine_writer(db: str, index: int, count: int, seconds: float, barrier: Any, out: Any) -> None:
     with Engine.open(db, clock=FakeClock(DAY)) as eng:
@@ -77,15 +91,7 @@ def engine_writer(db: str, index: int, count: int, seconds: float, barrier: Any,
         start = time.perf_counter()
         deadline = start + seconds
         while time.perf_counter() < deadline:
-            task = tasks[ids[done % len(ids)]]
-            trigger, _ = NEXT[task.state]
-            if trigger == "start":
-                task = eng.fire(task.id, "start", actor=task.agency)
-            elif trigger == "submit":
-                task = eng.fire(task.id, "submit", actor=task.agency, report=REPORT)
-            else:
-                task = eng.fire(task.id, "send_back", actor=consolidator, reason=REASON)
-            tasks[task.id] = task
+            step(eng, tasks, ids[done % len(ids)], consolidator)
             done += 1
         out.put((done, time.perf_counter() - start))
 
@@ -229,15 +235,7 @@ def fire_cost(db: Path, fires: int) -> float:
             nonlocal n
             start = time.perf_counter()
             for _ in range(count):
-                task = tasks[ids[n % len(ids)]]
-                trigger, _ = NEXT[task.state]
-                if trigger == "start":
-                    task = eng.fire(task.id, "start", actor=task.agency)
-                elif trigger == "submit":
-                    task = eng.fire(task.id, "submit", actor=task.agency, report=REPORT)
-                else:
-                    task = eng.fire(task.id, "send_back", actor=consolidator, reason=REASON)
-                tasks[task.id] = task
+                step(eng, tasks, ids[n % len(ids)], consolidator)
                 n += 1
             return (time.perf_counter() - start) / count * 1e6
 

@@ -10,7 +10,7 @@ import pytest
 
 from plan161_workflow import AgencyCeasedError, Engine, PermissionDenied
 from plan161_workflow.clock import FakeClock
-from plan161_workflow.model.plan import Agency, Plan, Succession, SuccessionScope
+from plan161_workflow.model.plan import Agency, Plan, Reminder, Succession, SuccessionScope
 
 BASIS = "45/2025/NĐ-CP"
 END = dt.date(2025, 2, 28)
@@ -194,3 +194,31 @@ def test_engine_holder_answers_for_roles_and_agencies() -> None:
     assert eng.holder("so-tnmt", START) == "so-nnmt"
     assert eng.holder("ubnd-h-can-loc", dt.date(2025, 6, 30)) == "ubnd-h-can-loc"
     assert eng.holder("ubnd-h-can-loc", dt.date(2025, 7, 1)) == "so-nv"
+
+
+def test_notices_to_a_role_follow_successors(split_plan: Plan) -> None:
+    """A reminder to the coordinating agencies of a task reaches the successor of one that
+    ceased; one to the consolidator reaches the consolidator of the day."""
+    justice_ends = _ceasing(
+        split_plan,
+        "so-tp",
+        Succession("so-nv", dt.date(2025, 7, 1), BASIS, "test"),
+        end=dt.date(2025, 6, 30),
+    )
+    plan = attrs.evolve(
+        _with(split_plan, justice_ends),
+        reminders=(
+            Reminder(days=-1, to="coordinating", source="test"),
+            Reminder(days=1, to="consolidator", source="test"),
+        ),
+    )
+    eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 2)))
+    eng.open_cycle(2025)
+    before = {(n.task_id, n.to) for n in eng.notices(dt.date(2025, 11, 29))}
+    assert ("2025/V.3/so-tc", "so-nv") not in before  # V.3 has no deadline: no notice
+    # II.1 is coordinated by Sở Tư pháp, which ended on 30/06/2025: its successor is told.
+    assert ("2025/II.1/so-yt", "so-nv") in before
+    assert not any(to == "so-tp" for _, to in before)
+    after = {(n.task_id, n.to) for n in eng.notices(dt.date(2025, 12, 1))}
+    assert ("2025/II.2/so-ldtbxh", "so-nv") in after  # the consolidator from 01/03/2025
+    assert all(to == "so-nv" for _, to in after)

@@ -21,7 +21,6 @@ from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import Plan161Error
 from plan161_workflow.model.task import Task
-from plan161_workflow.workflow.definition import open_states
 
 
 @attrs.frozen
@@ -171,12 +170,10 @@ class _Year:
         )
 
     def consolidate(self, only_if_reported: bool = False) -> None:
-        wf = self.engine.plan.workflow
-        tasks = self.engine.tasks(year=self.year)
-        if only_if_reported and not any(t.state == wf.reported_state for t in tasks):
+        ready, missing = self.engine.consolidation_candidates(self.year)
+        if only_if_reported and not ready:
             return
-        before = set(open_states(wf))
-        waive = sorted({t.agency for t in tasks if t.state in before})
+        waive = sorted({t.agency for t in missing})
         self.engine.consolidate(self.year, actor=self.holder("consolidator"), waive=waive)
 
     def plan_task(self, task: Task, main_due: dt.date, consolidate_on: dt.date) -> None:

@@ -40,7 +40,9 @@ def with_workflow(old: str = "", new: str = "") -> list[tuple[str, str]]:
 
 
 def test_the_workflow_used_in_these_tests_is_valid() -> None:
-    parse_rules(BASE.replace("roles:\n", WORKFLOW + "\nroles:\n", 1))
+    plan = parse_rules(BASE.replace("roles:\n", WORKFLOW + "\nroles:\n", 1))
+    assert plan.workflow.states == ("assigned", "reported", "consolidated", "evaluated")
+    assert [t.trigger for t in plan.workflow.transitions] == ["submit", "consolidate", "evaluate"]
 
 
 @pytest.mark.parametrize("name", RESERVED)

@@ -8,7 +8,7 @@ import json
 import attrs
 import click
 
-from plan161_workflow.cli.base import cli
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli
 from plan161_workflow.engine import Engine
 from plan161_workflow.rules import load_rules
 
@@ -21,9 +21,7 @@ _KIND = {
 
 
 @cli.command()
-@click.option(
-    "--db", required=True, type=click.Path(dir_okay=False), help="The plan161 database file."
-)
+@DB_OPTION
 @click.option(
     "--rules",
     "rules",
@@ -42,7 +40,7 @@ _KIND = {
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DATE,
     help="Day on which 'becomes overdue' is judged (default: today).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")

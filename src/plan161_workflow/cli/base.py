@@ -4,6 +4,18 @@ from __future__ import annotations
 
 import click
 
+DB_OPTION = click.option(
+    "--db",
+    "db",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="The plan161 database file.",
+)
+"""The ``--db`` option of every command that works on a database."""
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+"""A day written YYYY-MM-DD."""
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="plan161-workflow")

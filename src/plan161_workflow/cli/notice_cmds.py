@@ -8,19 +8,17 @@ import json
 import attrs
 import click
 
-from plan161_workflow.cli.base import cli
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli
 from plan161_workflow.clock import system_clock, today
 from plan161_workflow.engine import Engine
 
 
 @cli.command()
-@click.option(
-    "--db", required=True, type=click.Path(dir_okay=False), help="The plan161 database file."
-)
+@DB_OPTION
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
+    type=DATE,
     help="The day (default: today in Vietnam).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per notice and line.")

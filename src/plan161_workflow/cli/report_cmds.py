@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from plan161_workflow.cli.base import cli, parse_years
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli, parse_years
 from plan161_workflow.clock import system_clock
 from plan161_workflow.engine import Engine
 from plan161_workflow.reporting.diagram import mermaid, svg
@@ -18,10 +18,6 @@ from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.rules import load_rules
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
-_DATE = click.DateTime(formats=["%Y-%m-%d"])
-_DB = click.option(
-    "--db", required=True, type=click.Path(dir_okay=False), help="The plan161 database file."
-)
 _YEAR = click.option("--year", required=True, type=int, help="Reporting year.")
 
 
@@ -38,9 +34,9 @@ def _write(path: str, text: str | bytes) -> None:
 
 
 @cli.command()
-@_DB
+@DB_OPTION
 @_YEAR
-@click.option("--as-of", "as_of", type=_DATE, help="Day overdue is judged on (default: today).")
+@click.option("--as-of", "as_of", type=DATE, help="Day overdue is judged on (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys) for machines.")
 def status(db: str, year: int, as_of: dt.datetime | None, as_json: bool) -> int:
     """The cycle of YEAR at a glance: tasks by state, rates, overdue agencies with days late.
@@ -58,7 +54,7 @@ def status(db: str, year: int, as_of: dt.datetime | None, as_json: bool) -> int:
 
 
 @cli.command()
-@_DB
+@DB_OPTION
 @_YEAR
 @click.option(
     "--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True
@@ -74,7 +70,7 @@ def status(db: str, year: int, as_of: dt.datetime | None, as_json: bool) -> int:
 @click.option(
     "--date",
     "on",
-    type=_DATE,
+    type=DATE,
     help="Report date (default: the latest consolidation's day, else today).",
 )
 def report(

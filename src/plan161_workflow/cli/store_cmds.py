@@ -8,19 +8,11 @@ from pathlib import Path
 
 import click
 
-from plan161_workflow.cli.base import cli
+from plan161_workflow.cli.base import DB_OPTION, cli
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import StoreError
 from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.verify import dumps_report
-
-DB_OPTION = click.option(
-    "--db",
-    "db",
-    required=True,
-    type=click.Path(dir_okay=False),
-    help="The plan161 database file.",
-)
 
 
 @cli.command()

@@ -81,8 +81,9 @@ class Changes(EngineBase):
             if expected_version not in (None, task.version) and on_conflict == "raise":
                 raise ConflictError(task_id, expected_version or 0, task.version)
             book = self.book_for(digest)
-            if cycle_open and book.succession.ceased_by(today(now)):
-                if self._ceased_seen.get(digest) != book.succession.ceased_by(today(now)):
+            ceased = book.succession.ceased_by(today(now)) if cycle_open else frozenset()
+            if ceased:
+                if self._ceased_seen.get(digest) != ceased:
                     self._apply_succession(now)  # the first write after an agency ceased
                     task, cycle_open, digest = self.store.task_for_update(task_id)
                 task = self._succeed(book, task, now)

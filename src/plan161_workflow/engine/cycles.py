@@ -22,6 +22,7 @@ from plan161_workflow.errors import (
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.workflow.decide import Rulebook
+from plan161_workflow.workflow.definition import consolidation_states
 
 
 class Cycles(EngineBase):
@@ -49,15 +50,13 @@ class Cycles(EngineBase):
                 raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
             if cycle is None:
                 self.store.insert_cycle(year, self.rules_hash, now)
-                self.store.append_event(
-                    task_id=f"cycle/{year}",
-                    trigger="open_cycle",
-                    from_state=None,
-                    to_state="open",
-                    actor="rules",
-                    at=now,
-                    outcome="applied",
-                    payload={"rules": self.rules_hash, "tasks": len(tasks)},
+                self._cycle_event(
+                    year,
+                    "open_cycle",
+                    "rules",
+                    now,
+                    (None, "open"),
+                    {"rules": self.rules_hash, "tasks": len(tasks)},
                 )
             for task in tasks:
                 self._create_task(task, now)
@@ -81,16 +80,17 @@ class Cycles(EngineBase):
             if actor not in holders:
                 raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
             self.store.close_cycle(year, now)
-            self.store.append_event(
-                task_id=f"cycle/{year}",
-                trigger="close_cycle",
-                from_state="open",
-                to_state="closed",
-                actor=actor,
-                at=now,
-                outcome="applied",
-                payload={},
-            )
+            self._cycle_event(year, "close_cycle", actor, now, ("open", "closed"), {})
+
+    def consolidation_candidates(self, year: int) -> tuple[list[Task], list[Task]]:
+        """(tasks ``consolidate`` would consolidate, tasks still missing, whose agencies must be
+        waived) in the cycle of ``year``, under the cycle's workflow."""
+        ready_states, missing_states = consolidation_states(self.cycle_book(year).plan.workflow)
+        tasks = self.store.select_tasks("year = ?", (year,))
+        return (
+            [t for t in tasks if t.state in ready_states],
+            [t for t in tasks if t.state in missing_states],
+        )
 
     def _open_cycle_book(self, year: int) -> Rulebook:
         """The rulebook of an open cycle.
@@ -105,6 +105,29 @@ class Cycles(EngineBase):
         if cycle["closed_at"]:
             raise CycleClosedError(f"the {year} cycle was closed on {cycle['closed_at']}")
         return self.book_for(cycle["rules_hash"])
+
+    def _cycle_event(
+        self,
+        year: int,
+        trigger: str,
+        actor: str,
+        now: dt.datetime,
+        states: tuple[str | None, str | None],
+        payload: dict[str, Any],
+        outcome: str = "applied",
+    ) -> int:
+        """An event of the cycle itself (``cycle/YEAR``): opened, consolidated, amended, closed,
+        or a refused attempt at one of these; returns its sequence number."""
+        return self.store.append_event(
+            task_id=f"cycle/{year}",
+            trigger=trigger,
+            from_state=states[0],
+            to_state=states[1],
+            actor=actor,
+            at=now,
+            outcome=outcome,
+            payload=payload,
+        )
 
     @contextmanager
     def _cycle_change(
@@ -121,15 +144,14 @@ class Cycles(EngineBase):
                 yield
             except WorkflowError as exc:
                 refusal = exc
-                self.store.append_event(
-                    task_id=f"cycle/{year}",
-                    trigger=trigger,
-                    from_state=None,
-                    to_state=None,
-                    actor=actor,
-                    at=now,
+                self._cycle_event(
+                    year,
+                    trigger,
+                    actor,
+                    now,
+                    (None, None),
+                    {"error": type(exc).__name__, "message": str(exc)},
                     outcome="refused",
-                    payload={"error": type(exc).__name__, "message": str(exc)},
                 )
         if refusal is not None:
             raise refusal
@@ -151,16 +173,11 @@ class Cycles(EngineBase):
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
             wf = book.plan.workflow
-            sources = next(t.source for t in wf.transitions if t.trigger == "consolidate")
-            order = {s: i for i, s in enumerate(wf.states)}
-            before = {s for s in wf.states if order[s] < min(order[s] for s in sources)}
             self._apply_succession(now)
             holder = book.holder("consolidator", today(now))
             if actor != holder:
                 raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
-            tasks = self.store.select_tasks("year = ?", (year,))
-            ready = [t for t in tasks if t.state in sources]
-            missing = [t for t in tasks if t.state in before]
+            ready, missing = self.consolidation_candidates(year)
             unwaived = [(t.id, t.agency) for t in missing if t.agency not in waived]
             if unwaived:
                 raise ConsolidationError(year, unwaived)
@@ -193,16 +210,7 @@ class Cycles(EngineBase):
                     for r in book.plan.expand(book.plan.roles.recipients)
                 ],
             }
-            seq = self.store.append_event(
-                task_id=f"cycle/{year}",
-                trigger="consolidate_cycle",
-                from_state="open",
-                to_state="open",
-                actor=actor,
-                at=now,
-                outcome="applied",
-                payload=record,
-            )
+            seq = self._cycle_event(year, "consolidate_cycle", actor, now, ("open", "open"), record)
             self.store.insert_consolidation(seq, year, now, actor, record)
         return record
 
@@ -299,13 +307,11 @@ class Cycles(EngineBase):
             self._rules_change(task, "amend", updates, payload, now)
         for year in sorted({c["year"] for c in self.store.cycles() if not c["closed_at"]}):
             self.store.set_cycle_rules(year, digest)
-            self.store.append_event(
-                task_id=f"cycle/{year}",
-                trigger="amend_cycle",
-                from_state="open",
-                to_state="open",
-                actor="rules",
-                at=now,
-                outcome="applied",
-                payload={"rules": digest, "tasks_changed": len(by_task)},
+            self._cycle_event(
+                year,
+                "amend_cycle",
+                "rules",
+                now,
+                ("open", "open"),
+                {"rules": digest, "tasks_changed": len(by_task)},
             )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from typing import Any
+from typing import Any, cast
 
 from plan161_workflow.calendar import reminder_date
 from plan161_workflow.engine.base import EngineBase
 from plan161_workflow.errors import (
     NotFound,
 )
+from plan161_workflow.model.plan import ROLES, Role
 from plan161_workflow.model.task import Event, Notice, Task
 from plan161_workflow.store.feed import Change, change_from_row
 from plan161_workflow.store.verify import VerifyReport, verify
@@ -74,12 +75,9 @@ class Queries(EngineBase):
         """Consolidated-report records of ``year``, oldest first."""
         return self.store.consolidations(year)
 
-    def _open_states(self) -> tuple[str, ...]:
-        return open_states(self.plan.workflow)
-
     def overdue(self, as_of: dt.date) -> list[Task]:
         """Tasks not yet reported whose last day is before ``as_of``."""
-        states = self._open_states()
+        states = open_states(self.plan.workflow)
         return self.store.select_tasks(
             f"due < ? AND state IN ({', '.join('?' * len(states))})",
             [as_of.isoformat(), *states],
@@ -87,7 +85,7 @@ class Queries(EngineBase):
 
     def due_soon(self, as_of: dt.date, days: int) -> list[Task]:
         """Tasks not yet reported whose last day falls within ``days`` days from ``as_of``."""
-        states = self._open_states()
+        states = open_states(self.plan.workflow)
         return self.store.select_tasks(
             f"due >= ? AND due <= ? AND state IN ({', '.join('?' * len(states))})",
             [as_of.isoformat(), (as_of + dt.timedelta(days=days)).isoformat(), *states],
@@ -100,7 +98,7 @@ class Queries(EngineBase):
         agency code; roles resolve to the agencies holding them on that day.
         """
         out: list[Notice] = []
-        states = self._open_states()
+        states = open_states(self.plan.workflow)
         for reminder in self.plan.reminders:
             # The due dates whose reminder falls on as_of (working days stretch the window).
             span = abs(reminder.days) * 3 + 20
@@ -122,12 +120,9 @@ class Queries(EngineBase):
         return sorted(out, key=lambda n: (n.days, n.task_id, n.to))
 
     def _recipients(self, to: str, task: Task, on: dt.date) -> tuple[str, ...]:
-        if to == "responsible":
-            return (task.agency,)
-        if to == "coordinating":
-            return task.coordinating
-        if to in ("consolidator", "evaluator"):
-            return (self.book.holder(to, on),)
-        if to in ("overseer", "participant"):
-            return tuple(sorted(self.book.overseers))
-        return (self.book.succession.holder(to, on),)
+        """The agencies a notice addressed to ``to`` (a role or an agency code) goes to, under
+        the rules of the task's cycle."""
+        book = self.cycle_book(task.year)
+        if to in ROLES:
+            return book.role_holders(cast(Role, to), task, on)
+        return (book.succession.holder(to, on),)

@@ -78,17 +78,28 @@ class Rulebook:
             return actor in self.overseers
         return actor in self.participants or actor in self.succession.successor_codes
 
-    def who_may(self, role: Role, task: Task, on: dt.date) -> tuple[str, ...]:
-        """Agencies that play ``role`` for ``task`` (for messages)."""
+    def role_holders(self, role: Role, task: Task, on: dt.date) -> tuple[str, ...]:
+        """The agencies that play ``role`` for ``task`` on day ``on``, successors followed: who
+        may fire a trigger of that role, and who receives a notice addressed to it."""
         if role == "responsible":
             return (task.agency,)
         if role == "coordinating":
-            return task.coordinating
+            return tuple(
+                dict.fromkeys(
+                    self.succession.holder(c, on, unit=task.unit) for c in task.coordinating
+                )
+            )
         if role in ("consolidator", "evaluator"):
             return (self.holder(role, on),)
         if role == "overseer":
             return tuple(sorted(self.overseers))
-        return ("any agency with a role in the plan",)
+        return tuple(sorted(self.participants | self.succession.successor_codes))
+
+    def who_may(self, role: Role, task: Task, on: dt.date) -> tuple[str, ...]:
+        """Agencies that play ``role`` for ``task`` (for messages)."""
+        if role == "participant":
+            return ("any agency with a role in the plan",)
+        return self.role_holders(role, task, on)
 
 
 def decide(

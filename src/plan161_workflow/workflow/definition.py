@@ -102,3 +102,11 @@ def _reach(start: str, edges: dict[str, set[str]]) -> set[str]:
 def open_states(wf: Workflow) -> tuple[str, ...]:
     """States before the report arrives: a task in one of them is open (it can be overdue)."""
     return wf.states[: wf.states.index(wf.reported_state)]
+
+
+def consolidation_states(wf: Workflow) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(states ``consolidate`` takes a task from, states in which a task is still missing for
+    consolidation: every state before those)."""
+    ready = next(t.source for t in wf.transitions if t.trigger == "consolidate")
+    first = min(wf.states.index(s) for s in ready)
+    return ready, wf.states[:first]
