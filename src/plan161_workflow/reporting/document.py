@@ -10,7 +10,7 @@ import datetime as dt
 
 import attrs
 
-from plan161_workflow.reporting.labels import Lang
+from plan161_workflow.reporting.labels import Lang, number, percent
 from plan161_workflow.reporting.metrics import Rates
 
 
@@ -180,3 +180,54 @@ class Report:
     """Data of the charts."""
     text: dict[str, str]
     """Every label in the report's language."""
+
+
+RATE_HEADS = (
+    "unit",
+    "tasks",
+    "expected",
+    "received",
+    "on_time",
+    "late_n",
+    "reporting_rate",
+    "on_time_rate",
+    "median_days_late",
+)
+"""Label keys of the rates table's columns; ``rate_cells`` gives the cells after ``unit``."""
+
+
+def overview_sentences(report: Report) -> list[str]:
+    """The overview of the results, as sentences, whatever the output format."""
+    t, text, lang = report.totals, report.text, report.lang
+    out = [
+        text["overview_text"].format(
+            expected=t.expected,
+            received=t.received,
+            rate=percent(t.reporting_rate, lang),
+            on_time=t.on_time,
+            on_time_rate=percent(t.on_time_rate, lang),
+            late=t.late,
+            missing=t.missing,
+        )
+    ]
+    if t.median_days_late is not None:
+        out.append(text["median_text"].format(median=number(t.median_days_late, lang)))
+    if report.no_deadline:
+        ids = ", ".join(report.no_deadline)
+        out.append(text["no_deadline_text"].format(count=len(report.no_deadline), ids=ids))
+    return out
+
+
+def rate_cells(rates: Rates, lang: Lang) -> list[object]:
+    """The figures of one row of the rates table, formatted for ``lang``."""
+    median = number(rates.median_days_late, lang) if rates.median_days_late is not None else "—"
+    return [
+        rates.tasks,
+        rates.expected,
+        rates.received,
+        rates.on_time,
+        rates.late,
+        percent(rates.reporting_rate, lang),
+        percent(rates.on_time_rate, lang),
+        median,
+    ]

@@ -5,8 +5,15 @@ from __future__ import annotations
 from html import escape
 
 from plan161_workflow.reporting import charts
-from plan161_workflow.reporting.document import Report, Shortfall, TaskResult, UnitResult
-from plan161_workflow.reporting.labels import number, percent
+from plan161_workflow.reporting.document import (
+    RATE_HEADS,
+    Report,
+    Shortfall,
+    TaskResult,
+    UnitResult,
+    overview_sentences,
+    rate_cells,
+)
 
 _CSS = """
 :root { --ink: #111; --muted: #555; --rule: #999; }
@@ -91,25 +98,7 @@ def _head(report: Report) -> str:
 
 
 def _overview(report: Report) -> str:
-    t, text = report.totals, report.text
-    lang = report.lang
-    parts = [
-        text["overview_text"].format(
-            expected=t.expected,
-            received=t.received,
-            rate=percent(t.reporting_rate, lang),
-            on_time=t.on_time,
-            on_time_rate=percent(t.on_time_rate, lang),
-            late=t.late,
-            missing=t.missing,
-        )
-    ]
-    if t.median_days_late is not None:
-        parts.append(text["median_text"].format(median=number(t.median_days_late, lang)))
-    if report.no_deadline:
-        ids = ", ".join(report.no_deadline)
-        parts.append(text["no_deadline_text"].format(count=len(report.no_deadline), ids=ids))
-    return "".join(f'<p class="lead">{_e(p)}</p>' for p in parts)
+    return "".join(f'<p class="lead">{_e(p)}</p>' for p in overview_sentences(report))
 
 
 def _figures(report: Report) -> str:
@@ -143,40 +132,15 @@ def _figures(report: Report) -> str:
 
 
 def _rates_table(report: Report) -> str:
-    text, lang = report.text, report.lang
-    heads = (
-        "unit",
-        "tasks",
-        "expected",
-        "received",
-        "on_time",
-        "late_n",
-        "reporting_rate",
-        "on_time_rate",
-        "median_days_late",
-    )
-    rows = []
-    for u in report.units:
-        r = u.rates
-        median = number(r.median_days_late, lang) if r.median_days_late is not None else "—"
-        cells = [
-            r.tasks,
-            r.expected,
-            r.received,
-            r.on_time,
-            r.late,
-            percent(r.reporting_rate, lang),
-            percent(r.on_time_rate, lang),
-            median,
-        ]
-        rows.append(
-            f'<tr><td title="{_e(u.title)}">{_e(u.id)}</td>'
-            + "".join(f'<td class="num">{_e(c)}</td>' for c in cells)
-            + "</tr>"
-        )
+    rows = [
+        f'<tr><td title="{_e(u.title)}">{_e(u.id)}</td>'
+        + "".join(f'<td class="num">{_e(c)}</td>' for c in rate_cells(u.rates, report.lang))
+        + "</tr>"
+        for u in report.units
+    ]
     return (
         '<table class="data"><tr>'
-        + "".join(f"<th>{_e(text[h])}</th>" for h in heads)
+        + "".join(f"<th>{_e(report.text[h])}</th>" for h in RATE_HEADS)
         + "</tr>"
         + "".join(rows)
         + "</table>"

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from plan161_workflow.reporting.charts import GRID_STYLE
-from plan161_workflow.reporting.document import Report, Shortfall
-from plan161_workflow.reporting.labels import GRID_NAMES, number, percent
+from plan161_workflow.reporting.document import (
+    RATE_HEADS,
+    Report,
+    Shortfall,
+    overview_sentences,
+    rate_cells,
+)
+from plan161_workflow.reporting.labels import GRID_NAMES, percent
 
 
 def _cell(value: object) -> str:
@@ -42,55 +48,9 @@ def _shortfalls(report: Report, items: tuple[Shortfall, ...], days: str) -> list
 
 
 def _overview(report: Report) -> list[str]:
-    t, text, lang = report.totals, report.text, report.lang
-    out = [
-        text["overview_text"].format(
-            expected=t.expected,
-            received=t.received,
-            rate=percent(t.reporting_rate, lang),
-            on_time=t.on_time,
-            on_time_rate=percent(t.on_time_rate, lang),
-            late=t.late,
-            missing=t.missing,
-        ),
-        "",
-    ]
-    if t.median_days_late is not None:
-        out += [text["median_text"].format(median=number(t.median_days_late, lang)), ""]
-    if report.no_deadline:
-        ids = ", ".join(report.no_deadline)
-        out += [text["no_deadline_text"].format(count=len(report.no_deadline), ids=ids), ""]
-    heads = [
-        text[h]
-        for h in (
-            "unit",
-            "tasks",
-            "expected",
-            "received",
-            "on_time",
-            "late_n",
-            "reporting_rate",
-            "on_time_rate",
-            "median_days_late",
-        )
-    ]
-    rows: list[list[object]] = []
-    for u in report.units:
-        r = u.rates
-        median = number(r.median_days_late, lang) if r.median_days_late is not None else "—"
-        rows.append(
-            [
-                u.id,
-                r.tasks,
-                r.expected,
-                r.received,
-                r.on_time,
-                r.late,
-                percent(r.reporting_rate, lang),
-                percent(r.on_time_rate, lang),
-                median,
-            ]
-        )
+    out = [line for sentence in overview_sentences(report) for line in (sentence, "")]
+    heads = [report.text[h] for h in RATE_HEADS]
+    rows = [[u.id, *rate_cells(u.rates, report.lang)] for u in report.units]
     return out + _table(heads, rows)
 
 
