@@ -153,8 +153,7 @@ class EngineBase:
             "previous_agency": task.agency,
             "reason": "succession: " + "; ".join(f"{a} ({basis})" for a, basis in steps),
         }
-        version = self._rules_change(task, "reassign", {"agency": holder}, payload, now)
-        return attrs.evolve(task, agency=holder, version=version)
+        return self._rules_change(task, "reassign", {"agency": holder}, payload, now)
 
     def _rules_change(
         self,
@@ -163,10 +162,10 @@ class EngineBase:
         updates: dict[str, Any],
         payload: dict[str, Any],
         now: dt.datetime,
-    ) -> int:
+    ) -> Task:
         """A change the rules make (succession, amendment): the row and its event, actor
-        ``rules``; returns the new version."""
-        version = self.store.update_task(task, updates)
+        ``rules``; returns the task afterwards."""
+        after = self.store.update_task(task, updates)
         self.store.append_event(
             task_id=task.id,
             trigger=trigger,
@@ -176,9 +175,9 @@ class EngineBase:
             at=now,
             outcome="applied",
             payload=payload,
-            version=version,
+            version=after.version,
         )
-        return version
+        return after
 
     def _create_task(self, task: Task, now: dt.datetime, **extra: str) -> bool:
         """Insert a new task with its ``create`` event; False when it exists already."""

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
-
 from plan161_workflow.clock import today
 from plan161_workflow.engine.base import EngineBase
 from plan161_workflow.errors import (
@@ -69,7 +67,7 @@ class Changes(EngineBase):
             "text": text,
             "agency": agency,
         }
-        key = canonical([task_id, trigger, actor, args]) if request_id is not None else None
+        key = _request_key(task_id, trigger, actor, args) if request_id is not None else None
         now = self.clock()
         refusal: WorkflowError | None = None
         with self.store.write():
@@ -103,7 +101,7 @@ class Changes(EngineBase):
                     version=task.version,
                 )
             else:
-                version = self.store.update_task(task, outcome.updates)
+                after = self.store.update_task(task, outcome.updates)
                 self.store.append_event(
                     task_id=task.id,
                     trigger=trigger,
@@ -113,13 +111,13 @@ class Changes(EngineBase):
                     at=now,
                     outcome="applied",
                     payload=outcome.payload,
-                    version=version,
+                    version=after.version,
                     request_id=request_id,
                     request_key=key,
                 )
         if refusal is not None:
             raise refusal
-        return attrs.evolve(task, version=version, **outcome.updates)
+        return after
 
     def _repeat(
         self, request_id: str, key: str | None, task_id: str, first_key: str, seq: int
@@ -130,3 +128,14 @@ class Changes(EngineBase):
                 f"(on task {task_id!r}); use a new id for a new request"
             )
         return self._task_as_of(task_id, seq)
+
+
+def _request_key(task_id: str, trigger: str, actor: str, args: dict[str, Any]) -> str:
+    """What a request id stands for: its task, trigger, actor and arguments, as JSON."""
+    try:
+        return canonical([task_id, trigger, actor, args])
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise PayloadError(
+            f"the arguments of {trigger!r} on task {task_id!r} must be JSON values "
+            f"(text, numbers, lists, mappings): {exc}"
+        ) from None

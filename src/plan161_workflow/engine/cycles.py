@@ -188,7 +188,7 @@ class Cycles(EngineBase):
                     f"{', '.join(sorted(unknown))}"
                 )
             for task in ready:
-                version = self.store.update_task(task, {"state": wf.consolidated_state})
+                version = self.store.update_task(task, {"state": wf.consolidated_state}).version
                 self.store.append_event(
                     task_id=task.id,
                     trigger="consolidate",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 import attrs
+
+_CHANGING = frozenset({"state", "agency", "report", "reported_at", "days_late", "rating"})
+"""Task fields a workflow change sets (``Task.changed`` builds these directly)."""
 
 
 @attrs.frozen
@@ -33,13 +37,36 @@ class Task:
     original_agency: str = ""
     """Agency the task was created for."""
     report: dict[str, Any] | None = attrs.field(default=None, eq=False, hash=False)
-    """The last report submitted: summary, indicators, attachments."""
+    """The last report submitted: summary, indicators, attachments (read it; do not change it
+    in place: a task is a value, and the engine may hand the same one out again)."""
     reported_at: datetime | None = None
     """When the last report arrived."""
     days_late: int | None = None
     """Days after ``due`` the report arrived (0: on time); ``None`` until reported."""
     rating: str | None = None
     """Rating given by the evaluator."""
+
+    def changed(self, version: int, updates: Mapping[str, Any]) -> Task:
+        """This task after a change: the columns in ``updates`` set, at ``version``."""
+        if not updates.keys() <= _CHANGING:
+            return attrs.evolve(self, version=version, **updates)
+        get = updates.get  # every change touches these few fields: built directly, not evolved
+        return Task(
+            self.id,
+            self.year,
+            self.area,
+            self.duty,
+            get("agency", self.agency),
+            self.coordinating,
+            self.due,
+            get("state", self.state),
+            version,
+            self.original_agency,
+            get("report", self.report),
+            get("reported_at", self.reported_at),
+            get("days_late", self.days_late),
+            get("rating", self.rating),
+        )
 
     @property
     def unit(self) -> str:

@@ -2,6 +2,12 @@
 
 Every write happens inside ``Store.write()``: one ``BEGIN IMMEDIATE`` transaction, so a task row
 and its event are written together or not at all, and the chain's head cannot move underneath.
+
+Inside a write the store trusts what this connection itself last read or wrote (task rows, their
+cycle, the chain's head) only while no other connection has committed since: ``PRAGMA
+data_version`` tells, right after ``BEGIN IMMEDIATE``, and a rollback forgets everything. A
+private in-memory database has no other connection. So a change costs no read of the task it
+changes, and a task written by another process is always read afresh.
 """
 
 from __future__ import annotations
@@ -72,6 +78,10 @@ _INSERT_EVENT = (
 )
 
 
+_REMEMBERED = 4096
+"""Task rows a store remembers between writes (the oldest are forgotten first)."""
+
+
 @functools.lru_cache(maxsize=4096)
 def _agencies(text: str) -> tuple[str, ...]:
     """A stored list of agency codes (the same few lists recur on every row)."""
@@ -132,6 +142,8 @@ def row_to_event(row: Sequence[Any]) -> Event:
 
 
 def _column(value: Any) -> Any:
+    if value is None or type(value) in (str, int):
+        return value
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     if isinstance(value, dict | list | tuple):
@@ -167,8 +179,13 @@ class Store:
         self._lock = threading.RLock()
         self._write = _Write(self)
         self._head: tuple[int, str] | None = None
-        """(seq, hash) of the chain's head, kept only while this connection holds the write lock
-        (bulk writes such as opening a cycle read it once)."""
+        """(seq, hash) of the chain's head as this connection last wrote or read it."""
+        self._tasks: dict[str, Task] = {}
+        """Task rows as this connection last wrote or read them inside a write (bounded)."""
+        self._cycles: dict[int, tuple[bool, str]] = {}
+        """Year -> (cycle open, rules hash), as last read inside a write."""
+        self._data_version: int | None = None
+        """``PRAGMA data_version`` when the above were last known true (files only)."""
 
     def close(self) -> None:
         """Close the connection."""
@@ -197,14 +214,29 @@ class Store:
                 "another writer held the database too long; try again"
             ) from exc
         self._depth = 1
-        self._head = None  # read afresh under the lock
+        if self.path is not None:  # another connection may have committed since our last write
+            try:
+                seen = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error as exc:
+                self._depth = 0
+                self._rollback()
+                self._lock.release()
+                raise StoreError(f"cannot start a write on {self.path}: {exc}") from exc
+            if seen != self._data_version:
+                self._forget()
+                self._data_version = seen
+
+    def _forget(self) -> None:
+        """Drop what this connection remembers of the database; it is read afresh."""
+        self._head = None
+        self._tasks.clear()
+        self._cycles.clear()
 
     def _end(self, exc: BaseException | None) -> None:
         try:
             self._depth -= 1
             if self._depth:
                 return
-            self._head = None
             if exc is None:
                 try:
                     self.conn.execute("COMMIT")
@@ -220,6 +252,7 @@ class Store:
             self._lock.release()
 
     def _rollback(self) -> None:
+        self._forget()
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
 
@@ -294,14 +327,17 @@ class Store:
             "INSERT INTO cycles(year, rules_hash, opened_at) VALUES (?, ?, ?)",
             (year, digest, at.isoformat()),
         )
+        self._cycles.pop(year, None)
 
     def set_cycle_rules(self, year: int, digest: str) -> None:
         """Record that the cycle of ``year`` now follows rules ``digest`` (an amendment)."""
         self.conn.execute("UPDATE cycles SET rules_hash = ? WHERE year = ?", (digest, year))
+        self._cycles.pop(year, None)
 
     def close_cycle(self, year: int, at: dt.datetime) -> None:
         """Mark ``year`` closed."""
         self.conn.execute("UPDATE cycles SET closed_at = ? WHERE year = ?", (at.isoformat(), year))
+        self._cycles.pop(year, None)
 
     # -- tasks ------------------------------------------------------------------------------
     def insert_task(self, task: Task) -> bool:
@@ -310,18 +346,36 @@ class Store:
         return cur.rowcount == 1
 
     def task_for_update(self, task_id: str) -> tuple[Task, bool, str]:
-        """The task, whether its cycle is open, and the rules version of its cycle.
+        """The task, whether its cycle is open, and the rules version of its cycle; inside a
+        write, from what this connection remembers when nobody else has written since.
 
         Raises:
             NotFound: no such task.
         """
+        if self._depth:
+            task = self._tasks.get(task_id)
+            if task is not None:
+                cycle = self._cycles.get(task.year)
+                if cycle is not None:
+                    return task, cycle[0], cycle[1]
         row = self.conn.execute(_TASK_FOR_UPDATE, (task_id,)).fetchone()
         if row is None:
             raise NotFound("task", task_id, "list tasks with Engine.tasks() or 'plan161 status'")
-        return row_to_task(row[:-2]), bool(row[-2]), str(row[-1])
+        task = row_to_task(row[:-2])
+        is_open, digest = bool(row[-2]), str(row[-1])
+        if self._depth:
+            self._remember(task)
+            self._cycles[task.year] = (is_open, digest)
+        return task, is_open, digest
 
-    def update_task(self, task: Task, updates: Mapping[str, Any]) -> int:
-        """Apply ``updates`` to ``task`` if it is still at ``task.version``; return the new version.
+    def _remember(self, task: Task) -> None:
+        if len(self._tasks) >= _REMEMBERED and task.id not in self._tasks:
+            del self._tasks[next(iter(self._tasks))]  # the oldest
+        self._tasks[task.id] = task
+
+    def update_task(self, task: Task, updates: Mapping[str, Any]) -> Task:
+        """Apply ``updates`` to ``task`` if it is still at ``task.version``; return the task
+        afterwards, its version one higher.
 
         Raises:
             ConflictError: another writer changed the task first.
@@ -331,12 +385,17 @@ class Store:
         if sql is None:
             sets = ", ".join(f"{c} = ?" for c in (*columns, "version"))
             sql = self._updates[columns] = f"UPDATE tasks SET {sets} WHERE id = ? AND version = ?"
+        version = task.version + 1
         values = [_column(v) for v in updates.values()]
-        cur = self.conn.execute(sql, [*values, task.version + 1, task.id, task.version])
-        if cur.rowcount != 1:
+        values += (version, task.id, task.version)
+        if self.conn.execute(sql, values).rowcount != 1:
+            self._tasks.pop(task.id, None)
             now = self.conn.execute("SELECT version FROM tasks WHERE id = ?", (task.id,)).fetchone()
             raise ConflictError(task.id, task.version, now[0] if now else -1)
-        return task.version + 1
+        after = task.changed(version, updates)
+        if self._depth:
+            self._remember(after)
+        return after
 
     def delete_task(self, task: Task) -> None:
         """Remove a withdrawn task's row (its history stays).
@@ -344,6 +403,7 @@ class Store:
         Raises:
             ConflictError: another writer changed the task first.
         """
+        self._tasks.pop(task.id, None)
         cur = self.conn.execute(
             "DELETE FROM tasks WHERE id = ? AND version = ?", (task.id, task.version)
         )
@@ -375,11 +435,13 @@ class Store:
 
         ``at`` is stored in Vietnam's time zone, so its first ten characters are the local day.
         """
-        if self._head is None:
+        head = self._head
+        if head is None or not self._depth:
             row = self.conn.execute(_HEAD).fetchone()
-            self._head = (row[0], row[1]) if row else (0, GENESIS)
-        seq, previous = self._head[0] + 1, self._head[1]
-        at_text = (at.astimezone(VIETNAM) if at.tzinfo else at).isoformat()
+            head = (row[0], row[1]) if row else (0, GENESIS)
+        seq, previous = head[0] + 1, head[1]
+        local = at if at.tzinfo is VIETNAM or at.tzinfo is None else at.astimezone(VIETNAM)
+        at_text = local.isoformat()
         hashed = [  # in the order of HASHED_FIELDS
             seq,
             task_id,
@@ -395,8 +457,7 @@ class Store:
         ]
         digest = chain_hash(previous, hashed)
         self.conn.execute(_INSERT_EVENT, [*hashed, digest, request_key])
-        if self._depth:
-            self._head = (seq, digest)
+        self._head = (seq, digest) if self._depth else None
         return seq
 
     def events(self, task_id: str) -> list[Event]:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import Any
-
-import attrs
+from typing import Any, NamedTuple
 
 from plan161_workflow.calendar import WorkingCalendar, days_late
 from plan161_workflow.clock import today as vietnam_day
@@ -32,8 +30,7 @@ from plan161_workflow.workflow.succession import Succession
 REPORT_KEYS = frozenset({"summary", "indicators", "attachments"})
 
 
-@attrs.frozen
-class Outcome:
+class Outcome(NamedTuple):
     """An accepted request: the new state, the task columns to change, the event payload."""
 
     to_state: str
@@ -165,17 +162,15 @@ def decide(
 def _payload(
     book: Rulebook, need: Requirement | None, trigger: str, args: Mapping[str, Any], task: Task
 ) -> dict[str, Any]:
-    given = {k: v for k, v in args.items() if v is not None}
-    expected = {need} if need else set()
-    extra = set(given) - expected
-    if extra:
-        raise PayloadError(
-            f"{trigger!r} takes {', '.join(sorted(expected)) or 'no arguments'}; "
-            f"unexpected: {', '.join(sorted(extra))}"
-        )
+    for key, given in args.items():
+        if given is not None and key != need:
+            extra = sorted(k for k, v in args.items() if v is not None and k != need)
+            raise PayloadError(
+                f"{trigger!r} takes {need or 'no arguments'}; unexpected: {', '.join(extra)}"
+            )
     if need is None:
         return {}
-    value = given.get(need)
+    value = args.get(need)
     if need == "report":
         return {"report": _report(value, trigger, task.id)}
     if need == "rating":
@@ -202,7 +197,7 @@ def _payload(
 def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise PayloadError(f"{trigger!r} on task {task_id!r} needs report={{'summary': ...}}")
-    extra = set(value) - REPORT_KEYS
+    extra = value.keys() - REPORT_KEYS
     if extra:
         raise PayloadError(
             f"report keys are {', '.join(sorted(REPORT_KEYS))}; "
@@ -214,17 +209,20 @@ def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
             f"{trigger!r} on task {task_id!r} needs a report with a non-empty summary"
         )
     indicators = value.get("indicators", {})
-    if not isinstance(indicators, Mapping) or not all(
-        isinstance(k, str)
-        and isinstance(v, int | float | str)
-        and not isinstance(v, bool)
-        and (not isinstance(v, float) or math.isfinite(v))  # NaN/Infinity are not JSON
-        for k, v in indicators.items()
+    if not isinstance(indicators, Mapping) or (
+        indicators
+        and not all(
+            isinstance(k, str)
+            and isinstance(v, int | float | str)
+            and not isinstance(v, bool)
+            and (not isinstance(v, float) or math.isfinite(v))  # NaN/Infinity are not JSON
+            for k, v in indicators.items()
+        )
     ):
         raise PayloadError("report indicators must map names to (finite) numbers or text")
     attachments = value.get("attachments", [])
-    if not isinstance(attachments, list | tuple) or not all(
-        isinstance(a, str) and a for a in attachments
+    if not isinstance(attachments, list | tuple) or (
+        attachments and not all(isinstance(a, str) and a for a in attachments)
     ):
         raise PayloadError("report attachments must be a list of references (text)")
     return {"summary": summary, "indicators": dict(indicators), "attachments": list(attachments)}
