@@ -321,6 +321,12 @@ class EngineMachine(RuleBasedStateMachine):
                 assert task.rating is None
 
     @invariant()
+    def remembered_rows_are_the_stored_rows(self) -> None:
+        # The store answers fire() from the rows it remembers: they never differ from the database.
+        for task_id, task in self.engine.store._tasks.items():
+            assert attrs.asdict(task) == self.row(task_id)
+
+    @invariant()
     def counts_add_up(self) -> None:
         counts = self.engine.counts(2024)
         assert set(counts) == set(WORKFLOW.states)

@@ -165,19 +165,7 @@ class EngineBase:
     ) -> Task:
         """A change the rules make (succession, amendment): the row and its event, actor
         ``rules``; returns the task afterwards."""
-        after = self.store.update_task(task, updates)
-        self.store.append_event(
-            task_id=task.id,
-            trigger=trigger,
-            from_state=task.state,
-            to_state=task.state,
-            actor="rules",
-            at=now,
-            outcome="applied",
-            payload=payload,
-            version=after.version,
-        )
-        return after
+        return self.store.change(task, updates, trigger, "rules", now, payload)
 
     def _create_task(self, task: Task, now: dt.datetime, **extra: str) -> bool:
         """Insert a new task with its ``create`` event; False when it exists already."""

@@ -76,11 +76,14 @@ class Changes(EngineBase):
                 if earlier is not None:
                     return self._repeat(request_id, key, *earlier)
             task, cycle_open, digest = self.store.task_for_update(task_id)
-            if expected_version not in (None, task.version) and on_conflict == "raise":
+            if (
+                expected_version is not None
+                and expected_version != task.version
+                and on_conflict == "raise"
+            ):
                 raise ConflictError(task_id, expected_version or 0, task.version)
             book = self.book_for(digest)
-            ceased = book.succession.ceased_by(today(now)) if cycle_open else frozenset()
-            if ceased:
+            if cycle_open and (ceased := book.succession.ceased_by(today(now))):
                 if self._ceased_seen.get(digest) != ceased:
                     self._apply_succession(now)  # the first write after an agency ceased
                     task, cycle_open, digest = self.store.task_for_update(task_id)
@@ -101,19 +104,8 @@ class Changes(EngineBase):
                     version=task.version,
                 )
             else:
-                after = self.store.update_task(task, outcome.updates)
-                self.store.append_event(
-                    task_id=task.id,
-                    trigger=trigger,
-                    from_state=task.state,
-                    to_state=outcome.to_state,
-                    actor=actor,
-                    at=now,
-                    outcome="applied",
-                    payload=outcome.payload,
-                    version=after.version,
-                    request_id=request_id,
-                    request_key=key,
+                after = self.store.change(
+                    task, outcome.updates, trigger, actor, now, outcome.payload, request_id, key
                 )
         if refusal is not None:
             raise refusal

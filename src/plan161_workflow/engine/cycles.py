@@ -188,18 +188,8 @@ class Cycles(EngineBase):
                     f"{', '.join(sorted(unknown))}"
                 )
             for task in ready:
-                version = self.store.update_task(task, {"state": wf.consolidated_state}).version
-                self.store.append_event(
-                    task_id=task.id,
-                    trigger="consolidate",
-                    from_state=task.state,
-                    to_state=wf.consolidated_state,
-                    actor=actor,
-                    at=now,
-                    outcome="applied",
-                    payload={"bulk": True},
-                    version=version,
-                )
+                state = {"state": wf.consolidated_state}
+                self.store.change(task, state, "consolidate", actor, now, {"bulk": True})
             record = {
                 "year": year,
                 "tasks": [t.id for t in ready],

@@ -177,6 +177,8 @@ class Store:
         self._depth = 0
         self._updates: dict[tuple[str, ...], str] = {}
         self._lock = threading.RLock()
+        self._cur = self.conn.cursor()
+        """The cursor of writes (used under the lock; one cursor, not one per statement)."""
         self._write = _Write(self)
         self._head: tuple[int, str] | None = None
         """(seq, hash) of the chain's head as this connection last wrote or read it."""
@@ -206,7 +208,7 @@ class Store:
             self._depth += 1
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._cur.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             self._lock.release()
             raise StoreError(
@@ -216,7 +218,7 @@ class Store:
         self._depth = 1
         if self.path is not None:  # another connection may have committed since our last write
             try:
-                seen = self.conn.execute("PRAGMA data_version").fetchone()[0]
+                seen = self._cur.execute("PRAGMA data_version").fetchone()[0]
             except sqlite3.Error as exc:
                 self._depth = 0
                 self._rollback()
@@ -239,7 +241,7 @@ class Store:
                 return
             if exc is None:
                 try:
-                    self.conn.execute("COMMIT")
+                    self._cur.execute("COMMIT")
                     return
                 except sqlite3.Error as error:
                     exc = error
@@ -388,7 +390,7 @@ class Store:
         version = task.version + 1
         values = [_column(v) for v in updates.values()]
         values += (version, task.id, task.version)
-        if self.conn.execute(sql, values).rowcount != 1:
+        if self._cur.execute(sql, values).rowcount != 1:
             self._tasks.pop(task.id, None)
             now = self.conn.execute("SELECT version FROM tasks WHERE id = ?", (task.id,)).fetchone()
             raise ConflictError(task.id, task.version, now[0] if now else -1)
@@ -435,13 +437,73 @@ class Store:
 
         ``at`` is stored in Vietnam's time zone, so its first ten characters are the local day.
         """
+        return self._append(
+            task_id,
+            trigger,
+            from_state,
+            to_state,
+            actor,
+            at,
+            outcome,
+            payload,
+            version,
+            request_id,
+            request_key,
+        )
+
+    def change(
+        self,
+        task: Task,
+        updates: Mapping[str, Any],
+        trigger: str,
+        actor: str,
+        at: dt.datetime,
+        payload: Mapping[str, Any],
+        request_id: str | None = None,
+        request_key: str | None = None,
+    ) -> Task:
+        """An applied change: ``updates`` to the task row (see ``update_task``) and its event;
+        returns the task afterwards.
+
+        Raises:
+            ConflictError: another writer changed the task first.
+        """
+        after = self.update_task(task, updates)
+        self._append(
+            task.id,
+            trigger,
+            task.state,
+            after.state,
+            actor,
+            at,
+            "applied",
+            payload,
+            after.version,
+            request_id,
+            request_key,
+        )
+        return after
+
+    def _append(
+        self,
+        task_id: str,
+        trigger: str,
+        from_state: str | None,
+        to_state: str | None,
+        actor: str,
+        at: dt.datetime,
+        outcome: str,
+        payload: Mapping[str, Any],
+        version: int | None,
+        request_id: str | None,
+        request_key: str | None,
+    ) -> int:
         head = self._head
         if head is None or not self._depth:
             row = self.conn.execute(_HEAD).fetchone()
             head = (row[0], row[1]) if row else (0, GENESIS)
-        seq, previous = head[0] + 1, head[1]
+        seq = head[0] + 1
         local = at if at.tzinfo is VIETNAM or at.tzinfo is None else at.astimezone(VIETNAM)
-        at_text = local.isoformat()
         hashed = [  # in the order of HASHED_FIELDS
             seq,
             task_id,
@@ -449,14 +511,15 @@ class Store:
             from_state,
             to_state,
             actor,
-            at_text,
+            local.isoformat(),
             outcome,
             canonical(payload),
             version,
             request_id,
         ]
-        digest = chain_hash(previous, hashed)
-        self.conn.execute(_INSERT_EVENT, [*hashed, digest, request_key])
+        digest = chain_hash(head[1], hashed)
+        hashed += (digest, request_key)
+        self._cur.execute(_INSERT_EVENT, hashed)
         self._head = (seq, digest) if self._depth else None
         return seq
 

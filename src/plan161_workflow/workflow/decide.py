@@ -28,6 +28,8 @@ from plan161_workflow.workflow.machine import Lifecycle
 from plan161_workflow.workflow.succession import Succession
 
 REPORT_KEYS = frozenset({"summary", "indicators", "attachments"})
+_MAPPING = (dict, Mapping)
+"""A mapping, ``dict`` first (the abstract-class check is the slow one)."""
 
 
 class Outcome(NamedTuple):
@@ -195,7 +197,7 @@ def _payload(
 
 
 def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, _MAPPING):
         raise PayloadError(f"{trigger!r} on task {task_id!r} needs report={{'summary': ...}}")
     extra = value.keys() - REPORT_KEYS
     if extra:
@@ -209,7 +211,7 @@ def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
             f"{trigger!r} on task {task_id!r} needs a report with a non-empty summary"
         )
     indicators = value.get("indicators", {})
-    if not isinstance(indicators, Mapping) or (
+    if not isinstance(indicators, _MAPPING) or (
         indicators
         and not all(
             isinstance(k, str)
