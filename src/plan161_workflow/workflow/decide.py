@@ -57,11 +57,16 @@ class Rulebook:
         self.role_of.update({a.trigger: a.role for a in wf.actions})
         self.needs: dict[str, Requirement | None] = {t.trigger: t.requires for t in wf.transitions}
         self.needs.update({a.trigger: a.requires for a in wf.actions})
+        self._held: dict[tuple[str, dt.date], str] = {}
+        """(role, day) -> holder: the plan never changes under a rulebook, so neither do these."""
 
     def holder(self, role: str, on: dt.date) -> str:
         """The agency holding a plan role (consolidator, evaluator) on a day."""
-        code: str = getattr(self.plan.roles, role)
-        return self.succession.holder(code, on, role=role)
+        held = self._held.get((role, on))
+        if held is None:
+            code: str = getattr(self.plan.roles, role)
+            held = self._held[role, on] = self.succession.holder(code, on, role=role)
+        return held
 
     def may(self, role: Role, actor: str, task: Task, on: dt.date) -> bool:
         """Whether ``actor`` plays ``role`` for ``task`` on day ``on``."""
