@@ -84,3 +84,16 @@ def test_a_refused_request_is_not_remembered(db: Path) -> None:
         done = eng.fire(TASK, "submit", actor=AGENCY, report=REPORT, request_id="req-3")
         assert done.state == "reported"
         assert eng.fire(TASK, "submit", actor=AGENCY, report=REPORT, request_id="req-3") == done
+
+
+@pytest.mark.parametrize("kind", ["circular", "not JSON"])
+def test_arguments_that_are_not_json_are_refused_before_anything_is_written(
+    db: Path, kind: str
+) -> None:
+    report: dict[str, object] = {"summary": "Báo cáo"}
+    report["indicators"] = report if kind == "circular" else {"x": object()}
+    with Engine.open(db, clock=clock()) as eng:
+        written = _rows(db)
+        with pytest.raises(PayloadError, match="must be JSON values"):
+            eng.fire(TASK, "submit", actor=AGENCY, report=report, request_id="req-bad")
+        assert _rows(db) == written
