@@ -904,10 +904,10 @@ def test_a_failing_write_leaves_the_task_unchanged(
     before = snapshot(engine, GDDT)
     events = len(engine.history(GDDT))
 
-    def broken(*_: Any) -> int:  # the event, after the task row was updated
+    def broken(*_: Any, **__: Any) -> int:  # the event, after the task row was updated
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(engine.store, "_append", broken)
+    monkeypatch.setattr(engine.store, "append_event", broken)
     with pytest.raises(StoreError) as info:
         engine.fire(GDDT, "submit", actor="so-gddt", report=REPORT)
     monkeypatch.undo()
@@ -923,16 +923,16 @@ def test_bulk_consolidation_is_one_transaction(
 ) -> None:
     engine.open_cycle(2024)
     report_all_but(engine, {})
-    original = engine.store._append
+    original = engine.store.append_event
     calls = []
 
-    def fails_on_the_tenth(task_id: str, *args: Any) -> int:
+    def fails_on_the_tenth(task_id: str, *args: Any, **kwargs: Any) -> int:
         calls.append(task_id)
         if len(calls) == 10:
             raise sqlite3.OperationalError("disk full")
-        return original(task_id, *args)
+        return original(task_id, *args, **kwargs)
 
-    monkeypatch.setattr(engine.store, "_append", fails_on_the_tenth)
+    monkeypatch.setattr(engine.store, "append_event", fails_on_the_tenth)
     with pytest.raises(StoreError):
         engine.consolidate(2024, actor=CONSOLIDATOR)
     monkeypatch.undo()

@@ -69,10 +69,10 @@ def test_a_rollback_forgets_what_the_write_did(db: Path, monkeypatch: pytest.Mon
     with Engine.open(db, clock=clock()) as eng:
         eng.fire(TASK, "start", actor=AGENCY)
 
-        def broken(*_: Any) -> int:  # fails after the task row was updated
+        def broken(*_: Any, **__: Any) -> int:  # fails after the task row was updated
             raise sqlite3.OperationalError("disk I/O error")
 
-        monkeypatch.setattr(eng.store, "_append", broken)
+        monkeypatch.setattr(eng.store, "append_event", broken)
         with pytest.raises(StoreError):
             eng.fire(TASK, "submit", actor=AGENCY, report=REPORT)
         monkeypatch.undo()

@@ -418,39 +418,6 @@ class Store:
         return [row_to_task(r) for r in self.conn.execute(sql, params)]
 
     # -- events -----------------------------------------------------------------------------
-    def append_event(
-        self,
-        *,
-        task_id: str,
-        trigger: str,
-        from_state: str | None,
-        to_state: str | None,
-        actor: str,
-        at: dt.datetime,
-        outcome: str,
-        payload: Mapping[str, Any],
-        version: int | None = None,
-        request_id: str | None = None,
-        request_key: str | None = None,
-    ) -> int:
-        """Append an event at the head of the chain; return its sequence number.
-
-        ``at`` is stored in Vietnam's time zone, so its first ten characters are the local day.
-        """
-        return self._append(
-            task_id,
-            trigger,
-            from_state,
-            to_state,
-            actor,
-            at,
-            outcome,
-            payload,
-            version,
-            request_id,
-            request_key,
-        )
-
     def change(
         self,
         task: Task,
@@ -469,7 +436,7 @@ class Store:
             ConflictError: another writer changed the task first.
         """
         after = self.update_task(task, updates)
-        self._append(
+        self.append_event(
             task.id,
             trigger,
             task.state,
@@ -484,7 +451,7 @@ class Store:
         )
         return after
 
-    def _append(
+    def append_event(
         self,
         task_id: str,
         trigger: str,
@@ -494,10 +461,14 @@ class Store:
         at: dt.datetime,
         outcome: str,
         payload: Mapping[str, Any],
-        version: int | None,
-        request_id: str | None,
-        request_key: str | None,
+        version: int | None = None,
+        request_id: str | None = None,
+        request_key: str | None = None,
     ) -> int:
+        """Append an event at the head of the chain; return its sequence number.
+
+        ``at`` is stored in Vietnam's time zone, so its first ten characters are the local day.
+        """
         head = self._head
         if head is None or not self._depth:
             row = self.conn.execute(_HEAD).fetchone()
