@@ -47,20 +47,8 @@ TASK_COLUMNS = (
     "rating",
 )
 _SELECT_TASK = f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks"
-EVENT_COLUMNS = (
-    "seq",
-    "task_id",
-    "trigger",
-    "from_state",
-    "to_state",
-    "actor",
-    "at",
-    "outcome",
-    "payload",
-    "version",
-    "request_id",
-    "hash",
-)
+EVENT_COLUMNS = (*HASHED_FIELDS, "hash")
+"""Event columns as selected: the hashed ones, then the hash."""
 _SELECT_EVENT = f"SELECT {', '.join(EVENT_COLUMNS)} FROM events"
 _INSERT_TASK = (
     f"INSERT OR IGNORE INTO tasks({', '.join(TASK_COLUMNS)}) "
