@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 import pytest
 
+from ha_tinh_plan import DISTRICTS, II1_DEPARTMENTS
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import (
@@ -40,33 +41,6 @@ from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW, workflow_prob
 CONSOLIDATOR = "so-ldtbxh"
 EVALUATOR = "ubnd-tinh"
 OVERSEER = "ubmttq-tinh"
-DISTRICTS = (
-    "ubnd-tp-ha-tinh",
-    "ubnd-tx-hong-linh",
-    "ubnd-tx-ky-anh",
-    "ubnd-h-can-loc",
-    "ubnd-h-cam-xuyen",
-    "ubnd-h-duc-tho",
-    "ubnd-h-huong-khe",
-    "ubnd-h-huong-son",
-    "ubnd-h-ky-anh",
-    "ubnd-h-loc-ha",
-    "ubnd-h-nghi-xuan",
-    "ubnd-h-thach-ha",
-    "ubnd-h-vu-quang",
-)
-II1_DEPARTMENTS = (
-    "so-tttt",
-    "so-vhttdl",
-    "so-gddt",
-    "so-nnptnt",
-    "so-tnmt",
-    "so-yt",
-    "so-nv",
-    "so-ngv",
-    "so-khcn",
-    "so-ldtbxh",
-)
 AREA_TASKS_2024 = frozenset(
     [f"2024/II.1/{a}" for a in (*II1_DEPARTMENTS, *DISTRICTS)]
     + ["2024/II.2/so-ldtbxh", "2024/II.3/so-tnmt"]

@@ -81,7 +81,7 @@ class Changes(EngineBase):
                 and expected_version != task.version
                 and on_conflict == "raise"
             ):
-                raise ConflictError(task_id, expected_version or 0, task.version)
+                raise ConflictError(task_id, expected_version, task.version)
             book = self.book_for(digest)
             if cycle_open and (ceased := book.succession.ceased_by(today(now))):
                 if self._ceased_seen.get(digest) != ceased:
