@@ -1,10 +1,15 @@
 """The one module that imports ``transitions``.
 
-One ``Machine`` per workflow serves every task: a task's state is carried into the machine on a
-throw-away object that is never registered (``add_model`` is quadratic in bulk, keeps every model
-alive and resets its state), and the trigger is fired with the public ``Event.trigger``. Trigger
-and state names from a rules file are passed as names only: no callback is ever given to
-``transitions``, so no string from a rules file can be resolved to an importable callable.
+One ``Machine`` per workflow is the definition every task shares. Trigger and state names from a
+rules file are passed as names only: no callback is ever given to ``transitions``, so no string
+from a rules file can be resolved to an importable callable.
+
+A task's state is never registered with the machine (``add_model`` is quadratic in bulk, keeps
+every model alive and resets its state). Instead, when a ``Lifecycle`` is built, the machine is
+asked once, with its public ``Event.trigger`` on a throw-away carrier object, what every trigger
+does from every state; the answers form a table that ``fire`` reads. With no callbacks and no
+conditions, a trigger's outcome depends on the state alone, so the table is exactly what the
+machine would answer on each change, at a dictionary lookup instead of ~8 µs of ``transitions``.
 """
 
 from __future__ import annotations
@@ -23,31 +28,52 @@ class _Carrier:
         self.state = state
 
 
+def machine_of(workflow: Workflow) -> Machine:
+    """The ``transitions`` machine of a workflow: its states and transitions, nothing else."""
+    return Machine(
+        model=None,
+        states=list(workflow.states),
+        transitions=[
+            {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
+            for t in workflow.transitions
+        ],
+        initial=workflow.initial,
+        auto_transitions=False,
+        send_event=False,
+    )
+
+
+def fire_on_machine(machine: Machine, trigger: str, state: str) -> str | None:
+    """The state the machine reaches firing ``trigger`` from ``state``; None if not allowed."""
+    carrier = _Carrier(state)
+    try:
+        machine.events[trigger].trigger(carrier)
+    except (MachineError, KeyError):
+        return None
+    return carrier.state
+
+
 class Lifecycle:
     """The state machine of a workflow, shared by every task."""
 
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
-        self._machine = Machine(
-            model=None,
-            states=list(workflow.states),
-            transitions=[
-                {"trigger": t.trigger, "source": list(t.source), "dest": t.dest}
-                for t in workflow.transitions
-            ],
-            initial=workflow.initial,
-            auto_transitions=False,
-            send_event=False,
-        )
-        self._events = self._machine.events
+        self._machine = machine_of(workflow)
+        self.triggers = frozenset(t.trigger for t in workflow.transitions)
+        """Names of state-changing triggers."""
         actions = tuple(a.trigger for a in workflow.actions)
+        self.actions = frozenset(actions)
+        """Names of recorded actions that change no state."""
+        self._next: dict[tuple[str, str], str] = {}
+        """(trigger, state) -> the state the machine reaches, for every pair it allows."""
+        for state in workflow.states:
+            for trigger in self.triggers:
+                dest = fire_on_machine(self._machine, trigger, state)
+                if dest is not None:
+                    self._next[trigger, state] = dest
         self._allowed = {
             state: (*self._machine.get_triggers(state), *actions) for state in workflow.states
         }
-        self.triggers = frozenset(t.trigger for t in workflow.transitions)
-        """Names of state-changing triggers."""
-        self.actions = frozenset(actions)
-        """Names of recorded actions that change no state."""
 
     def allowed(self, state: str) -> tuple[str, ...]:
         """Triggers and actions allowed in ``state`` (empty in the final state)."""
@@ -63,9 +89,7 @@ class Lifecycle:
         """
         if trigger in self.actions:
             return state
-        carrier = _Carrier(state)
-        try:
-            self._events[trigger].trigger(carrier)
-        except (MachineError, KeyError) as exc:
-            raise ValueError(f"{trigger!r} is not allowed in state {state!r}") from exc
-        return carrier.state
+        dest = self._next.get((trigger, state))
+        if dest is not None:
+            return dest
+        raise ValueError(f"{trigger!r} is not allowed in state {state!r}")
