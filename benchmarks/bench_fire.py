@@ -4,7 +4,9 @@ Baseline per change: raw ``transitions`` firing the same machine (the rules' wor
 object, plus raw ``sqlite3`` writing the same task update and event row in one transaction: the
 same columns and values, spelt out in advance, with a constant in place of the hash. Each round
 checks that both wrote the same rows. Engine: permissions, guards, payload checks, canonical JSON,
-the hash chain on top. Printed as rates and their ratio, once for an in-memory database and once
+the hash chain on top; its state change is read from the table its ``transitions`` machine answered
+once when the rules were loaded (``workflow/machine.py``), where the baseline fires ``transitions``
+on every change, as the issue defines it. Printed as rates and their ratio, once for an in-memory database and once
 for a file in WAL mode (target: ratio >= 0.6), with what the engine adds to each change in µs.
 
 Run: python benchmarks/bench_fire.py [--changes N]
