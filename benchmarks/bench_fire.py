@@ -6,8 +6,9 @@ same columns and values, spelt out in advance, with a constant in place of the h
 checks that both wrote the same rows. Engine: permissions, guards, payload checks, canonical JSON,
 the hash chain on top; its state change is read from the table its ``transitions`` machine answered
 once when the rules were loaded (``workflow/machine.py``), where the baseline fires ``transitions``
-on every change, as the issue defines it. Printed as rates and their ratio, once for an in-memory database and once
-for a file in WAL mode (target: ratio >= 0.6), with what the engine adds to each change in µs.
+on every change, as the issue defines it. Printed as rates and their ratio, once for an in-memory
+database and once for a file in WAL mode (target: ratio >= 0.6), with what the engine adds to each
+change in µs.
 
 Run: python benchmarks/bench_fire.py [--changes N]
 """
