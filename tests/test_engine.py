@@ -747,8 +747,9 @@ def test_consolidation_fails_listing_the_missing_agencies(engine: Engine) -> Non
     assert err.year == 2024
     assert err.missing == tuple(sorted(LEFT_OUT.items()))
     assert str(err) == (
-        "cannot consolidate 2024: 3 task(s) not reported by so-gddt, ubmttq-tinh, "
-        "ubnd-h-vu-quang; wait for them or pass waive=[...] naming each agency"
+        "cannot consolidate 2024: 3 task(s) not yet reported (still assigned, in_progress), "
+        "of so-gddt, ubmttq-tinh, ubnd-h-vu-quang; wait for them or pass waive=[...] naming "
+        "each agency"
     )
     assert (
         engine.counts(2024)
@@ -854,12 +855,23 @@ def test_waiving_an_agency_with_nothing_missing_is_a_payload_error(engine: Engin
     report_all_but(engine, LEFT_OUT)
 
     with pytest.raises(PayloadError) as info:
-        engine.consolidate(
-            2024, actor=CONSOLIDATOR, waive=[*LEFT_OUT.values(), "so-tp", "so-khong-co"]
-        )
+        engine.consolidate(2024, actor=CONSOLIDATOR, waive=[*LEFT_OUT.values(), "so-tp"])
 
-    assert "so-khong-co, so-tp" in str(info.value)
+    assert "nothing missing in 2024: so-tp" in str(info.value)
     assert engine.counts(2024)["consolidated"] == 0
+
+
+def test_waiving_an_unknown_agency_is_not_found(engine: Engine) -> None:
+    engine.open_cycle(2024)
+    report_all_but(engine, LEFT_OUT)
+
+    with pytest.raises(NotFound) as info:
+        engine.consolidate(2024, actor=CONSOLIDATOR, waive=[*LEFT_OUT.values(), "so-khong-co"])
+
+    assert (info.value.kind, info.value.key) == ("agency", "so-khong-co")
+    assert "in waive=" in str(info.value)
+    assert engine.counts(2024)["consolidated"] == 0
+    assert engine.history("cycle/2024")[-1].outcome == "refused"
 
 
 def test_consolidating_an_unopened_year_is_not_found(engine: Engine) -> None:

@@ -141,13 +141,21 @@ class ConflictError(WorkflowError):
 class ConsolidationError(WorkflowError):
     """Consolidation was refused: tasks are unreported and not waived."""
 
-    def __init__(self, year: int, missing: Sequence[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        year: int,
+        missing: Sequence[tuple[str, str]],
+        ready: Sequence[str] = ("reported",),
+        found: Sequence[str] = (),
+    ) -> None:
         self.year = year
         self.missing = tuple(missing)
         agencies = sorted({agency for _, agency in self.missing})
+        still = f" (still {', '.join(found)})" if found else ""
         super().__init__(
-            f"cannot consolidate {year}: {len(self.missing)} task(s) not reported by "
-            f"{', '.join(agencies)}; wait for them or pass waive=[...] naming each agency"
+            f"cannot consolidate {year}: {len(self.missing)} task(s) not yet "
+            f"{' or '.join(ready)}{still}, of {', '.join(agencies)}; wait for them or pass "
+            "waive=[...] naming each agency"
         )
 
 

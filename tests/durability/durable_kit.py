@@ -117,7 +117,7 @@ class Writer:
         try:
             done = self.eng.fire(task.id, trigger, actor=actor, **kwargs)
         except ConflictError:
-            self.tally["conflicts"] += 1  # checked before anything is written: no event
+            self.tally["conflicts"] += 1  # refused and recorded, like any refusal
         except WorkflowError:
             self.tally["refused"] += 1  # a refused attempt is an event
         except StoreError:

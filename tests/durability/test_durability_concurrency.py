@@ -40,8 +40,12 @@ def test_two_writers_that_read_the_same_version_cannot_both_apply(db: Path) -> N
         assert TASK in str(err)
         assert f"read version {v}" in str(err)
         assert f"now version {v + 1}" in str(err)
-        assert _events(db) == before  # the loser wrote nothing
+        # The loser's attempt is history, like every refusal, and changes nothing.
+        assert _events(db) == before + 1
+        refused = second.history(TASK)[-1]
+        assert (refused.outcome, refused.payload["error"]) == ("refused", "ConflictError")
         assert second.task(TASK).state == "in_progress"
+        assert second.task(TASK).version == v + 1
 
         # Retrying re-checks the trigger against the fresh state: a comment still applies ...
         done = second.fire(
@@ -121,7 +125,9 @@ def test_eight_processes_firing_at_one_file(db: Path) -> None:
     assert len({tuple(t["shared"]) for t in tallies}) == 1
 
     counts = check_whole(db)  # verify().ok, contiguous seq, versions == applied events
-    assert counts["events"] == 1 + creates + 1 + total["applied"] + total["refused"]
+    assert counts["events"] == (
+        1 + creates + 1 + total["applied"] + total["refused"] + total["conflicts"]
+    )
 
     # Every version a writer was told it applied exists once, and nothing else was applied.
     told = [tuple(v) for t in tallies for v in t["versions"]]

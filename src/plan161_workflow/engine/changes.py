@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from plan161_workflow import inputs
 from plan161_workflow.clock import today
 from plan161_workflow.engine.base import EngineBase
 from plan161_workflow.errors import (
@@ -60,6 +61,23 @@ class Changes(EngineBase):
         """
         if on_conflict not in ("raise", "retry"):
             raise PayloadError(f"on_conflict must be 'raise' or 'retry', not {on_conflict!r}")
+        if not (
+            type(task_id) is str
+            and type(trigger) is str
+            and type(actor) is str
+            and task_id.isascii()
+            and trigger.isascii()
+            and actor.isascii()
+        ):
+            task_id = inputs.text(task_id, "the task id")
+            trigger = inputs.text(trigger, "trigger", f" (task {task_id!r})")
+            actor = inputs.text(actor, "actor=", f" (trigger {trigger!r} on task {task_id!r})")
+        if expected_version is not None:
+            inputs.whole(expected_version, "expected_version", minimum=1)
+        if request_id is not None:
+            request_id = inputs.text(request_id, "request_id")
+            if inputs.blank(request_id):
+                raise PayloadError("request_id must not be blank; pass a unique text per request")
         args = {
             "report": report,
             "reason": reason,
@@ -76,19 +94,20 @@ class Changes(EngineBase):
                 if earlier is not None:
                     return self._repeat(request_id, key, *earlier)
             task, cycle_open, digest = self.store.task_for_update(task_id)
-            if (
+            conflict = (
                 expected_version is not None
                 and expected_version != task.version
                 and on_conflict == "raise"
-            ):
-                raise ConflictError(task_id, expected_version, task.version)
+            )
             book = self.book_for(digest)
-            if cycle_open and (ceased := book.succession.ceased_by(today(now))):
+            if cycle_open and not conflict and (ceased := book.succession.ceased_by(today(now))):
                 if self._ceased_seen.get(digest) != ceased:
                     self._apply_succession(now)  # the first write after an agency ceased
                     task, cycle_open, digest = self.store.task_for_update(task_id)
                 task = self._succeed(book, task, now)
             try:
+                if conflict:
+                    raise ConflictError(task_id, cast(int, expected_version), task.version)
                 outcome = decide(book, task, trigger, actor, args, now, cycle_open=cycle_open)
             except WorkflowError as exc:
                 refusal = exc

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from plan161_workflow import inputs
 from plan161_workflow.amendment import Amendment, TaskChange, diff_tasks
 from plan161_workflow.clock import today
 from plan161_workflow.cycle import plan_tasks
@@ -21,6 +22,7 @@ from plan161_workflow.errors import (
 )
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
+from plan161_workflow.rules.checks import suggest
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import consolidation_states
 
@@ -37,7 +39,9 @@ class Cycles(EngineBase):
 
         Raises:
             CycleClosedError: the year is outside the plan's years, or its cycle is closed.
+            PayloadError: ``year`` is not a whole number.
         """
+        year = inputs.whole(year, "year")
         book = self.cycle_book(year)
         try:
             tasks = plan_tasks(book.plan, year, book.calendar)
@@ -72,10 +76,14 @@ class Cycles(EngineBase):
             NotFound: the cycle was never opened.
             CycleClosedError: the cycle is closed already.
             PermissionDenied: ``actor`` is neither the consolidator nor the evaluator.
+            PayloadError: ``year`` or ``actor`` of the wrong type.
         """
+        year = inputs.whole(year, "year")
+        actor = inputs.text(actor, "actor=", f" (closing the {year} cycle)")
         now = self.clock()
         with self._cycle_change(year, "close_cycle", actor, now):
             book = self._open_cycle_book(year)
+            _known_agency(book, actor)
             holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
             if actor not in holders:
                 raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
@@ -165,22 +173,34 @@ class Cycles(EngineBase):
         Raises:
             PermissionDenied: ``actor`` is not the consolidator on that day.
             ConsolidationError: unreported tasks whose agencies were not waived.
-            NotFound: the cycle was never opened.
+            NotFound: the cycle was never opened; an unknown agency as actor or in ``waive``.
             CycleClosedError: the cycle is closed.
+            PayloadError: ``year``, ``actor`` or ``waive`` of the wrong type; ``waive`` naming an
+                agency with nothing missing.
         """
-        waived = set(waive)
+        year = inputs.whole(year, "year")
+        actor = inputs.text(actor, "actor=", f" (consolidating {year})")
+        waived = set(inputs.codes(waive, "waive="))
         now = self.clock()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
+            _known_agency(book, actor)
+            for code in sorted(waived):
+                _known_agency(book, code, "in waive=")
             wf = book.plan.workflow
             self._apply_succession(now)
             holder = book.holder("consolidator", today(now))
             if actor != holder:
                 raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
             ready, missing = self.consolidation_candidates(year)
-            unwaived = [(t.id, t.agency) for t in missing if t.agency not in waived]
+            unwaived = [t for t in missing if t.agency not in waived]
             if unwaived:
-                raise ConsolidationError(year, unwaived)
+                raise ConsolidationError(
+                    year,
+                    [(t.id, t.agency) for t in unwaived],
+                    ready=consolidation_states(wf)[0],
+                    found=sorted({t.state for t in unwaived}, key=wf.states.index),
+                )
             unknown = waived - {t.agency for t in missing}
             if unknown:
                 raise PayloadError(
@@ -305,3 +325,13 @@ class Cycles(EngineBase):
                 ("open", "open"),
                 {"rules": digest, "tasks_changed": len(by_task)},
             )
+
+
+def _known_agency(book: Rulebook, code: str, where: str = "as actor") -> None:
+    """Raises ``NotFound`` (with a did-you-mean) unless ``code`` is an agency of the rules."""
+    if code not in book.agencies:
+        raise NotFound(
+            "agency",
+            code,
+            f"{where}; agencies are named by code" + suggest(code, book.agencies),
+        )

@@ -21,6 +21,7 @@ from plan161_workflow.errors import (
     PayloadError,
     PermissionDenied,
 )
+from plan161_workflow.inputs import blank, text
 from plan161_workflow.model.plan import Plan, Requirement, Role
 from plan161_workflow.model.task import Task
 from plan161_workflow.rules.checks import suggest
@@ -148,7 +149,7 @@ def decide(
     allowed = lifecycle.allowed(task.state)
     if trigger not in allowed:
         raise InvalidTransition(task.id, task.state, trigger, allowed)
-    payload = _payload(book, book.needs[trigger], trigger, args, task)
+    payload = _payload(book, book.needs[trigger], trigger, args, task, today)
     to_state = lifecycle.fire(trigger, task.state)
     updates: dict[str, Any] = {"state": to_state}
     if "report" in payload:
@@ -167,19 +168,26 @@ def decide(
 
 
 def _payload(
-    book: Rulebook, need: Requirement | None, trigger: str, args: Mapping[str, Any], task: Task
+    book: Rulebook,
+    need: Requirement | None,
+    trigger: str,
+    args: Mapping[str, Any],
+    task: Task,
+    today: dt.date,
 ) -> dict[str, Any]:
     for key, given in args.items():
         if given is not None and key != need:
             extra = sorted(k for k, v in args.items() if v is not None and k != need)
             raise PayloadError(
-                f"{trigger!r} takes {need or 'no arguments'}; unexpected: {', '.join(extra)}"
+                f"{trigger!r} on task {task.id!r} takes {need or 'no arguments'}; "
+                f"unexpected: {', '.join(extra)}"
             )
     if need is None:
         return {}
     value = args.get(need)
+    where = f" ({trigger!r} on task {task.id!r})"
     if need == "report":
-        return {"report": _report(value, trigger, task.id)}
+        return {"report": _report(value, trigger, task.id, where)}
     if need == "rating":
         if value not in book.ratings:
             raise PayloadError(
@@ -190,31 +198,36 @@ def _payload(
     if need == "agency":
         if not isinstance(value, str) or value not in book.agencies:
             raise PayloadError(
-                f"{trigger!r} needs agency= an agency code; got {value!r}"
+                f"{trigger!r} on task {task.id!r} needs agency= an agency code; got {value!r}"
                 + (suggest(value, book.agencies) if isinstance(value, str) else "")
             )
         if value == task.agency:
             raise PayloadError(f"task {task.id!r} is already held by {value!r}")
+        ceased = book.succession.ceased_on(value, today)
+        if ceased is not None:
+            raise AgencyCeasedError(value, ceased, book.succession.successors_of(value), task.id)
         return {"agency": value}
-    if not isinstance(value, str) or not value.strip():
+    value = text(value, f"{need}=", where)
+    if blank(value):
         raise PayloadError(f"{trigger!r} on task {task.id!r} needs {need}= a non-empty text")
     return {need: value}
 
 
-def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
+def _report(value: object, trigger: str, task_id: str, where: str) -> dict[str, Any]:
     if not isinstance(value, _MAPPING):
         raise PayloadError(f"{trigger!r} on task {task_id!r} needs report={{'summary': ...}}")
     extra = value.keys() - REPORT_KEYS
     if extra:
         raise PayloadError(
             f"report keys are {', '.join(sorted(REPORT_KEYS))}; "
-            f"unexpected: {', '.join(sorted(map(str, extra)))}"
+            f"unexpected: {', '.join(sorted(map(str, extra)))}{where}"
         )
     summary = value.get("summary")
-    if not isinstance(summary, str) or not summary.strip():
+    if not isinstance(summary, str) or blank(summary):
         raise PayloadError(
             f"{trigger!r} on task {task_id!r} needs a report with a non-empty summary"
         )
+    summary = text(summary, "the report's summary", where)
     indicators = value.get("indicators", {})
     if not isinstance(indicators, _MAPPING) or (
         indicators
@@ -226,10 +239,24 @@ def _report(value: object, trigger: str, task_id: str) -> dict[str, Any]:
             for k, v in indicators.items()
         )
     ):
-        raise PayloadError("report indicators must map names to (finite) numbers or text")
+        raise PayloadError(
+            f"report indicators must map names to (finite) numbers or text{where}, "
+            "e.g. {'so_ho': 12}"
+        )
+    if indicators:
+        indicators = {
+            text(k, "an indicator name", where): text(v, "an indicator value", where)
+            if isinstance(v, str)
+            else v
+            for k, v in indicators.items()
+        }
+        if any(blank(k) for k in indicators):
+            raise PayloadError(f"report indicator names must not be blank{where}")
     attachments = value.get("attachments", [])
     if not isinstance(attachments, list | tuple) or (
-        attachments and not all(isinstance(a, str) and a for a in attachments)
+        attachments and not all(isinstance(a, str) and not blank(a) for a in attachments)
     ):
-        raise PayloadError("report attachments must be a list of references (text)")
+        raise PayloadError(f"report attachments must be a list of references (text){where}")
+    if attachments:
+        attachments = [text(a, "an attachment reference", where) for a in attachments]
     return {"summary": summary, "indicators": dict(indicators), "attachments": list(attachments)}

@@ -1,0 +1,93 @@
+"""Arguments from callers, checked and normalised before the engine reads or writes anything.
+
+An argument of the wrong type is a caller's bug, not an agency's attempt: it is refused with a
+``PayloadError`` that names the argument and shows the expected form, before anything is read or
+written. Text is stored as NFC, so "số hộ" typed in NFD and in NFC is one indicator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from collections.abc import Iterable
+
+from plan161_workflow.clock import today
+from plan161_workflow.errors import PayloadError
+
+_BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
+"""Spaces, separators, control and format characters (zero-width space, BOM, ...)."""
+
+
+def _kind(value: object) -> str:
+    return "None" if value is None else f"{type(value).__name__} {value!r:.60}"
+
+
+def text(value: object, what: str, where: str = "") -> str:
+    """``value`` as NFC text.
+
+    Raises:
+        PayloadError: not text, or text SQLite cannot store (a lone surrogate).
+    """
+    if not isinstance(value, str):
+        raise PayloadError(f"{what} must be text, not {_kind(value)}{where}")
+    if value.isascii():
+        return value
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PayloadError(
+            f"{what} holds an invalid character (a lone surrogate) at position {exc.start}"
+            f"{where}; decode the text properly before passing it"
+        ) from None
+    return unicodedata.normalize("NFC", value)
+
+
+def blank(value: str) -> bool:
+    """Whether ``value`` shows nothing: only spaces, control or format characters."""
+    if not value.strip():
+        return True
+    if value.isprintable():  # the common case: no control or format character at all
+        return False
+    return all(unicodedata.category(c) in _BLANK_CATEGORIES for c in value)
+
+
+def day(value: object, what: str = "as_of") -> dt.date:
+    """A day in Vietnam: a date as it is, a datetime as Vietnam's date at that instant (a naive
+    datetime is taken as Vietnam's time).
+
+    Raises:
+        PayloadError: neither a date nor a datetime.
+    """
+    if isinstance(value, dt.datetime):
+        return today(value)
+    if isinstance(value, dt.date):
+        return value
+    raise PayloadError(
+        f"{what} must be a date (datetime.date(2024, 12, 2)) or a datetime, not {_kind(value)}"
+    )
+
+
+def whole(value: object, what: str, minimum: int | None = None) -> int:
+    """A whole number (not a bool), at least ``minimum``.
+
+    Raises:
+        PayloadError: not a whole number, or below ``minimum``.
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PayloadError(f"{what} must be a whole number, not {_kind(value)}")
+    if minimum is not None and value < minimum:
+        raise PayloadError(f"{what} must be at least {minimum}, not {value}")
+    return value
+
+
+def codes(value: object, what: str) -> tuple[str, ...]:
+    """A list of agency codes (any iterable of text but a text itself).
+
+    Raises:
+        PayloadError: not a list of text.
+    """
+    if isinstance(value, str):
+        raise PayloadError(f"{what} must be a list of agency codes, e.g. [{value!r}], not a text")
+    if not isinstance(value, Iterable):
+        raise PayloadError(f"{what} must be a list of agency codes, not {_kind(value)}")
+    return tuple(text(v, f"each code in {what}") for v in value)

@@ -1,0 +1,229 @@
+"""Whatever a caller passes, the engine answers with a project error or a correct result.
+
+Wrong types are refused before anything is written; text is stored as NFC; days given as
+datetimes are Vietnam's days; queries follow each cycle's own rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tests.conftest import ROOT
+from tests.test_engine import VERIFIED
+
+from plan161_workflow import (
+    AgencyCeasedError,
+    ConsolidationError,
+    Engine,
+    NotFound,
+    PayloadError,
+    load_rules,
+)
+from plan161_workflow.clock import VIETNAM, FakeClock
+from plan161_workflow.model.plan import Plan, Reminder
+
+GDDT = "2024/II.1/so-gddt"
+CONSOLIDATOR = "so-ldtbxh"
+REPORT = {"summary": "Báo cáo"}
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def event_count(engine: Engine) -> int:
+    return int(engine.store.conn.execute("SELECT count(*) FROM events").fetchone()[0])
+
+
+@pytest.fixture
+def opened(engine: Engine) -> Engine:
+    engine.open_cycle(2024)
+    return engine
+
+
+BAD_CALLS: list[tuple[str, dict[str, Any]]] = [
+    ("trigger None", {"task_id": GDDT, "trigger": None, "actor": "so-gddt"}),
+    ("actor None", {"task_id": GDDT, "trigger": "start", "actor": None}),
+    ("actor a list", {"task_id": GDDT, "trigger": "start", "actor": ["so-gddt"]}),
+    ("trigger a list", {"task_id": GDDT, "trigger": ["start"], "actor": "so-gddt"}),
+    ("task id a number", {"task_id": 5, "trigger": "start", "actor": "so-gddt"}),
+    ("actor a surrogate", {"task_id": GDDT, "trigger": "start", "actor": "so-\ud800"}),
+    ("request id a number", {"task_id": GDDT, "trigger": "start", "actor": "so-gddt",
+                             "request_id": 5}),
+    ("request id blank", {"task_id": GDDT, "trigger": "start", "actor": "so-gddt",
+                          "request_id": " "}),
+    ("version a text", {"task_id": GDDT, "trigger": "start", "actor": "so-gddt",
+                        "expected_version": "1"}),
+    ("version a bool", {"task_id": GDDT, "trigger": "start", "actor": "so-gddt",
+                        "expected_version": True}),
+    ("summary a surrogate", {"task_id": GDDT, "trigger": "submit", "actor": "so-gddt",
+                             "report": {"summary": "x\ud800"}}),
+    ("summary zero-width", {"task_id": GDDT, "trigger": "submit", "actor": "so-gddt",
+                            "report": {"summary": "\u200b\ufeff"}}),
+    ("indicator name blank", {"task_id": GDDT, "trigger": "submit", "actor": "so-gddt",
+                              "report": {"summary": "x", "indicators": {" ": 1}}}),
+    ("text a surrogate", {"task_id": GDDT, "trigger": "comment", "actor": "so-gddt",
+                          "text": "\udfff"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("call", [c for _, c in BAD_CALLS], ids=[n for n, _ in BAD_CALLS])
+def test_a_malformed_call_is_a_payload_error_and_breaks_nothing(
+    opened: Engine, call: dict[str, Any]
+) -> None:
+    before = (event_count(opened), opened.task(GDDT))
+    task_id, trigger, actor = call.pop("task_id"), call.pop("trigger"), call.pop("actor")
+    with pytest.raises(PayloadError) as info:
+        opened.fire(task_id, trigger, actor=actor, **call)
+    assert str(info.value)  # says what is wrong
+    # A payload refused by an agency's attempt is history; a malformed call is not written.
+    assert event_count(opened) in (before[0], before[0] + 1)
+    assert opened.task(GDDT) == before[1]
+    assert opened.verify().ok
+
+
+def test_a_refused_payload_names_its_task(opened: Engine) -> None:
+    for report in ({"summary": "x", "extra": 1}, {"summary": "x", "indicators": [1]}):
+        with pytest.raises(PayloadError, match=GDDT):
+            opened.fire(GDDT, "submit", actor="so-gddt", report=report)
+    with pytest.raises(PayloadError, match=GDDT):
+        opened.fire(GDDT, "start", actor="so-gddt", text="thừa")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"actor": None}, PayloadError),
+        ({"actor": CONSOLIDATOR, "waive": None}, PayloadError),
+        ({"actor": CONSOLIDATOR, "waive": "so-tc"}, PayloadError),
+        ({"actor": CONSOLIDATOR, "waive": [3]}, PayloadError),
+        ({"actor": "so-khong-co"}, NotFound),
+    ],
+)
+def test_a_malformed_consolidation_is_refused(
+    opened: Engine, kwargs: dict[str, Any], error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        opened.consolidate(2024, **kwargs)
+    assert opened.counts(2024)["consolidated"] == 0
+    assert opened.verify().ok
+
+
+@pytest.mark.parametrize("year", [2024.0, "2024", None, True])
+def test_a_year_must_be_a_whole_number(engine: Engine, year: object) -> None:
+    with pytest.raises(PayloadError, match="year"):
+        engine.open_cycle(year)  # type: ignore[arg-type]
+    with pytest.raises(PayloadError, match="year"):
+        engine.counts(year)  # type: ignore[arg-type]
+
+
+def test_text_is_stored_as_nfc(opened: Engine) -> None:
+    report = {
+        "summary": nfd("Báo cáo kết quả"),
+        "indicators": {nfd("số hộ"): 3, "ghi_chu": nfd("đạt")},
+        "attachments": [nfd("tệp đính kèm.pdf")],
+    }
+    done = opened.fire(GDDT, "submit", actor="so-gddt", report=report)
+    expected = {
+        "summary": "Báo cáo kết quả",
+        "indicators": {"số hộ": 3, "ghi_chu": "đạt"},
+        "attachments": ["tệp đính kèm.pdf"],
+    }
+    assert done.report == expected
+    assert opened.history(GDDT)[-1].payload["report"] == expected
+    opened.fire(GDDT, "comment", actor="so-gddt", text=nfd("Ý kiến"))
+    assert opened.history(GDDT)[-1].payload["text"] == "Ý kiến"
+    assert opened.verify().ok
+
+
+# -- days ----------------------------------------------------------------------------------------
+
+ZONES = [dt.UTC, VIETNAM, dt.timezone(dt.timedelta(hours=-10)), dt.timezone(dt.timedelta(hours=14))]
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(2024, 11, 20), max_value=dt.datetime(2024, 12, 10)),
+    st.sampled_from(ZONES),
+)
+def test_a_datetime_is_taken_as_vietnams_day(plan: Plan, local: dt.datetime, zone: Any) -> None:
+    eng = Engine(plan, clock=FakeClock(dt.date(2024, 1, 10)))
+    eng.open_cycle(2024)
+    instant = local.replace(tzinfo=zone)
+    day = instant.astimezone(VIETNAM).date()
+    assert eng.overdue(instant) == eng.overdue(day)
+    assert eng.due_soon(instant, 3) == eng.due_soon(day, 3)
+    assert eng.notices(instant) == eng.notices(day)
+    eng.close()
+
+
+def test_the_due_day_itself_is_not_overdue_at_any_hour(opened: Engine) -> None:
+    assert opened.overdue(dt.datetime(2024, 11, 30, 23, 59, tzinfo=VIETNAM)) == []
+    assert len(opened.overdue(dt.datetime(2024, 11, 30, 17, 0, tzinfo=dt.UTC))) == 31
+
+
+@pytest.mark.parametrize("as_of", ["2024-12-01", None, 20241201])
+def test_a_day_must_be_a_date(opened: Engine, as_of: object) -> None:
+    for query in (opened.overdue, opened.notices):
+        with pytest.raises(PayloadError, match="as_of"):
+            query(as_of)  # type: ignore[arg-type]
+    with pytest.raises(PayloadError, match="as_of"):
+        opened.due_soon(as_of, 3)  # type: ignore[arg-type]
+
+
+def test_due_soon_needs_a_window_of_at_least_zero_days(opened: Engine) -> None:
+    with pytest.raises(PayloadError, match="days"):
+        opened.due_soon(dt.date(2024, 11, 1), -3)
+    assert len(opened.due_soon(dt.date(2024, 11, 30), 0)) == 31
+
+
+# -- each cycle's own rules ----------------------------------------------------------------------
+
+
+def test_queries_follow_the_cycles_own_workflow(plan: Plan, tmp_path: Path) -> None:
+    db = tmp_path / "plan.db"
+    with Engine(
+        attrs.evolve(plan, workflow=VERIFIED), db=db, clock=FakeClock(dt.date(2024, 11, 1))
+    ) as eng:
+        eng.open_cycle(2024)
+        eng.fire(GDDT, "submit", actor="so-gddt", report=REPORT)
+        eng.fire(GDDT, "verify", actor=CONSOLIDATOR)
+        with pytest.raises(ConsolidationError, match=r"not yet verified \(still assigned"):
+            eng.consolidate(2024, actor=CONSOLIDATOR)
+    with Engine(
+        plan, db=db, clock=FakeClock(dt.date(2024, 11, 1))
+    ) as eng:  # the default workflow now
+        counts = eng.counts(2024)
+        assert counts["verified"] == 1
+        assert sum(counts.values()) == len(eng.tasks(year=2024))
+        late = {t.id for t in eng.overdue(dt.date(2024, 12, 5))}
+        assert GDDT not in late
+        assert len(late) == 30
+
+
+def test_a_reminder_to_participants_goes_to_the_overseers(plan: Plan) -> None:
+    reminder = Reminder(days=1, to="participant", source="test")
+    eng = Engine(attrs.evolve(plan, reminders=(reminder,)), clock=FakeClock(dt.date(2024, 1, 10)))
+    eng.open_cycle(2024)
+    notices = eng.notices(dt.date(2024, 12, 1))
+    assert notices
+    assert {n.to for n in notices} == set(plan.expand(plan.roles.overseers))
+
+
+def test_a_task_cannot_pass_to_an_agency_that_has_ceased() -> None:
+    plan = load_rules(ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 10)))
+    eng.open_cycle(2025)
+    task = eng.tasks(year=2025, agency="so-gddt")[0]
+    eng.clock.set(dt.datetime(2025, 4, 1, 9, tzinfo=VIETNAM))  # type: ignore[attr-defined]
+    consolidator = eng.holder("consolidator", dt.date(2025, 4, 1), year=2025)
+    with pytest.raises(AgencyCeasedError, match="so-khcn") as info:
+        eng.fire(task.id, "reassign", actor=consolidator, agency="so-tttt")
+    assert info.value.actor == "so-tttt"
+    assert eng.task(task.id).agency == "so-gddt"
