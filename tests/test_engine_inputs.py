@@ -227,3 +227,22 @@ def test_a_task_cannot_pass_to_an_agency_that_has_ceased() -> None:
         eng.fire(task.id, "reassign", actor=consolidator, agency="so-tttt")
     assert info.value.actor == "so-tttt"
     assert eng.task(task.id).agency == "so-gddt"
+
+
+def test_consolidating_twice_with_nothing_new_is_refused(opened: Engine) -> None:
+    def waive_all() -> list[str]:
+        return sorted({t.agency for t in opened.consolidation_candidates(2024)[1]})
+
+    opened.consolidate(2024, actor=CONSOLIDATOR, waive=waive_all())
+    opened.clock.set(dt.datetime(2024, 12, 20, 9, tzinfo=VIETNAM))  # type: ignore[attr-defined]
+    late = opened.tasks(year=2024)[0]
+    opened.fire(late.id, "submit", actor=late.agency, report=REPORT)
+    again = opened.consolidate(2024, actor=CONSOLIDATOR, waive=waive_all())
+    assert again["tasks"] == [late.id]
+    records = len(opened.consolidations(2024))
+    for task in opened.tasks(year=2024, state="assigned"):
+        opened.fire(task.id, "submit", actor=task.agency, report=REPORT)
+    opened.consolidate(2024, actor=CONSOLIDATOR)
+    with pytest.raises(PayloadError, match="nothing to consolidate"):
+        opened.consolidate(2024, actor=CONSOLIDATOR)
+    assert len(opened.consolidations(2024)) == records + 1

@@ -193,6 +193,11 @@ class Cycles(EngineBase):
             if actor != holder:
                 raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
             ready, missing = self.consolidation_candidates(year)
+            if not ready and not missing:
+                raise PayloadError(
+                    f"nothing to consolidate in {year}: every task is consolidated already or "
+                    "further along"
+                )
             unwaived = [t for t in missing if t.agency not in waived]
             if unwaived:
                 raise ConsolidationError(
