@@ -47,6 +47,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f" {self.path}:" if self.path else ""
+        if not self.line:  # the file as a whole: missing, a directory, unreadable, too large
+            return f"{self.file}:{where} {self.message}"
         return f"{self.file}:{self.line}:{self.column}:{where} {self.message}"
 
 

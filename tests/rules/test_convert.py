@@ -97,13 +97,15 @@ def test_recurrence(value: object, expected: Recurrence) -> None:
         ("every year", "expected 'yearly' or a mapping {once: YEAR}, found str 'every year'"),
         ({"once": 2025, "x": 1}, "expected 'yearly' or a mapping {once: YEAR}, found a mapping"),
         (5, "expected 'yearly' or a mapping {once: YEAR}, found int 5"),
-        ({"once": "2025"}, "expected a whole number, found str '2025'"),
+        ({"once": "2025"}, "expected a whole number, found str '2025'; remove the quotes"),
+        ({"once": "next year"}, "expected a whole number, found str 'next year'"),
     ],
 )
 def test_recurrence_refuses_other_shapes(value: object, message: str) -> None:
     with pytest.raises(ShapeError) as info:
         CONVERTER.structure(value, Recurrence)
     assert str(info.value) == message
+    assert info.value.key == ("once" if isinstance(value, dict) and len(value) == 1 else None)
 
 
 def test_field_names_and_required_names() -> None:

@@ -94,7 +94,37 @@ def test_problems_are_in_file_order() -> None:
     assert len(lines) == 2
 
 
-def test_an_unreadable_file_is_a_rules_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("missing.yaml", "no such file; check the path"),
+        ("", "is a directory, not a file; give the path of a rules file (.yaml)"),
+    ],
+    ids=["missing", "directory"],
+)
+def test_an_unreadable_file_is_a_rules_error_without_a_line(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    path = tmp_path / name
     with pytest.raises(RulesError) as info:
-        load_rules(tmp_path / "missing.yaml")
-    assert "cannot read the file" in info.value.problems[0].message
+        load_rules(path)
+    [problem] = info.value.problems
+    assert (problem.file, problem.line, problem.column, problem.message) == (
+        str(path),
+        0,
+        0,
+        message,
+    )
+    assert str(problem) == f"{path}: {message}"
+    assert str(info.value) == f"1 problem in rules:\n{path}: {message}"
+
+
+def test_a_missing_base_is_reported_at_the_amends_line(tmp_path: Path) -> None:
+    amendment = tmp_path / "amendment.yaml"
+    amendment.write_text("# the 2025 changes\namends: base.yaml\n", encoding="utf-8")
+    with pytest.raises(RulesError) as info:
+        load_rules(amendment)
+    [problem] = info.value.problems
+    assert str(problem) == (
+        f"{amendment}:2:9: amends: the base {tmp_path / 'base.yaml'}: no such file; check the path"
+    )

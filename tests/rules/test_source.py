@@ -92,6 +92,66 @@ def test_unreadable_text(text: str, where: tuple[int, int], message: str) -> Non
     assert message in found
 
 
+INDENTATION = (
+    "check the indentation of this line and the one above "
+    "(items of one list or mapping must line up)"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "message"),
+    [
+        (
+            "a:\n\tb: 1\n",
+            (2, 1),
+            "a tab character, which YAML does not allow here; indent with spaces, not tabs",
+        ),
+        (
+            "a:\tb\n",
+            (1, 3),
+            "a tab character, which YAML does not allow here; indent with spaces, not tabs",
+        ),
+        (
+            "- code: so-yt\n    name: Sở Y tế\n",
+            (2, 9),
+            f"mapping values are not allowed here; {INDENTATION}",
+        ),
+        (
+            "items:\n  - code: so-yt\n    name: x\n  kind: y\n",
+            (4, 3),
+            "while parsing a block collection expected <block end>, but found '?'; " + INDENTATION,
+        ),
+        (
+            "- name: Sở Y tế: Quảng Bình  # the seat\n",
+            (1, 16),
+            "mapping values are not allowed here; a value that holds ': ' must be quoted "
+            '(name: "Sở Y tế: Quảng Bình")',
+        ),
+        (
+            "lead: [so-yt\ncoordinating: [so-tc]\n",
+            (2, 13),
+            "while parsing a flow sequence expected ',' or ']', but got ':'; "
+            "close the '[' opened at line 1, column 7 with ']'",
+        ),
+        (
+            "a: 'x\nb: 1\n",
+            (3, 1),
+            "found unexpected end of stream; close the quote opened at line 1, column 4",
+        ),
+        (
+            'a: "x" y\n',
+            (1, 8),
+            "text follows a closing quote: put the whole value inside the quotes",
+        ),
+    ],
+)
+def test_syntax_errors_say_how_to_fix_them(text: str, where: tuple[int, int], message: str) -> None:
+    line, column, found = _issue(text)
+    assert (line, column) == where
+    assert found.startswith("YAML syntax error: ")
+    assert found.endswith(message)
+
+
 def test_aliases_cannot_expand_without_bound() -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]

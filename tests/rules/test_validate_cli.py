@@ -46,6 +46,16 @@ def test_valid_file_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert "valid" in output
 
 
+def test_a_missing_file_is_named_without_a_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nonexistent.yaml"
+    status, output = run(capsys, str(missing), str(HA_TINH))
+    assert status == 1
+    assert output.splitlines()[0] == f"{missing}: no such file; check the path"
+    assert output.splitlines()[1].startswith(f"{HA_TINH}: valid: ")
+
+
 def test_the_installed_command(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("plan: [\n", encoding="utf-8")

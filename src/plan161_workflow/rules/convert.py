@@ -42,6 +42,12 @@ def _describe(value: object) -> str:
 class ShapeError(ValueError):
     """A value of the wrong shape; the message says what was found and what was expected."""
 
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        """The key, inside the mapping being structured, that holds the wrong value (``once``
+        of ``{once: YEAR}``), when the hook of the mapping as a whole found it."""
+
 
 def _text(value: object, _: type) -> str:
     if not isinstance(value, str):
@@ -51,7 +57,9 @@ def _text(value: object, _: type) -> str:
 
 def _whole(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ShapeError(f"expected a whole number, found {_describe(value)}")
+        quoted = isinstance(value, str) and value.lstrip("+-").isdigit()
+        unquote = "; remove the quotes" if quoted else ""
+        raise ShapeError(f"expected a whole number, found {_describe(value)}{unquote}")
     return value
 
 
@@ -73,7 +81,10 @@ def _recurrence(value: object, _: type) -> Recurrence:
     if value == "yearly":
         return Recurrence("yearly")
     if isinstance(value, dict) and set(value) == {"once"}:
-        return Recurrence("once", _whole(value["once"], int))
+        try:
+            return Recurrence("once", _whole(value["once"], int))
+        except ShapeError as exc:
+            raise ShapeError(str(exc), key="once") from None
     raise ShapeError(f"expected 'yearly' or a mapping {{once: YEAR}}, found {_describe(value)}")
 
 

@@ -52,11 +52,21 @@ def _read_bytes(name: str) -> bytes:
         with FsPath(name).open("rb") as file:
             raw = file.read(MAX_BYTES + 1)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise RulesError([Problem(name, 0, 0, "", f"cannot read the file: {reason}")]) from exc
+        raise RulesError([Problem(name, 0, 0, "", _unreadable(exc))]) from exc
     if len(raw) > MAX_BYTES:
-        raise RulesError([Problem(name, 0, 0, "", f"the file is larger than {MAX_BYTES} bytes")])
+        message = f"the file is larger than {MAX_BYTES} bytes; is it the rules file?"
+        raise RulesError([Problem(name, 0, 0, "", message)])
     return raw
+
+
+def _unreadable(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file; check the path"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a file; give the path of a rules file (.yaml)"
+    if isinstance(exc, PermissionError):
+        return "cannot read the file: permission denied; check its permissions"
+    return f"cannot read the file: {exc.strerror or exc}"
 
 
 def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
@@ -104,7 +114,16 @@ def _amended(doc: Document, name: str, seen: tuple[str, ...]) -> tuple[Document,
         raise RulesError(
             [Problem(name, line, column, "amends", f"amendments form a loop: {chain}")]
         )
-    base = _read_file(base_name)
+    try:
+        base = _read_file(base_name)
+    except RulesError as exc:
+        if not all(p.line == 0 for p in exc.problems):  # problems of the file as a whole
+            raise
+        line, column = doc.position(("amends",))
+        raise RulesError(
+            Problem(name, line, column, "amends", f"the base {base_name}: {p.message}")
+            for p in exc.problems
+        ) from exc
     base_origin: Origin = lambda _path: base_name  # noqa: E731
     if is_amendment(base):
         base, base_origin = _amended(base, base_name, (*seen, os.path.abspath(base_name)))

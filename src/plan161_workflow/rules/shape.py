@@ -16,7 +16,7 @@ from cattrs.errors import (
 )
 
 from plan161_workflow.model.plan import Plan
-from plan161_workflow.rules.convert import field_names
+from plan161_workflow.rules.convert import ShapeError, field_names
 from plan161_workflow.rules.hints import suggest
 from plan161_workflow.rules.source import Path
 
@@ -54,7 +54,8 @@ def _walk(exc: BaseException, path: Path) -> Iterator[Finding]:
     elif isinstance(exc, KeyError):
         yield Finding(path, f"missing required key {path[-1]!r}", at_key=True)
     else:
-        yield Finding(path, str(exc))
+        key = exc.key if isinstance(exc, ShapeError) else None
+        yield Finding(path if key is None else (*path, key), str(exc))
 
 
 def _unknown_keys(cls: type, keys: Iterable[str], path: Path) -> Iterator[Finding]:

@@ -114,8 +114,8 @@ def _compose(text: str) -> Node:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
-        raise SourceError([SourceIssue(line, col, (), f"YAML syntax error: {what}")]) from exc
+        message = f"YAML syntax error: {_syntax_message(text, exc, line, col)}"
+        raise SourceError([SourceIssue(line, col, (), message)]) from exc
     except ReaderError as exc:
         raise SourceError([_reader_issue(text, exc)]) from exc
     except YAMLError as exc:
@@ -128,6 +128,46 @@ def _compose(text: str) -> Node:
     if root is None:
         raise SourceError([SourceIssue(1, 1, (), "the file is empty; expected a mapping")])
     return root
+
+
+_INDENTATION = (
+    "check the indentation of this line and the one above "
+    "(items of one list or mapping must line up)"
+)
+
+
+def _syntax_message(text: str, exc: MarkedYAMLError, line: int, col: int) -> str:
+    """The parser's words, with a hint in plain words for the usual mistakes."""
+    problem = str(exc.problem or "")
+    what = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+    rows = text.splitlines()
+    here = rows[line - 1][: col - 1] if 0 < line <= len(rows) else ""
+    start = exc.context_mark
+    opened = f"line {start.line + 1}, column {start.column + 1}" if start else "above"
+    if "'\\t'" in problem or "\t" in problem or "tab character" in problem:
+        return "a tab character, which YAML does not allow here; indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem and ": " in here:
+        return f"{what}; {_quote_hint(rows[line - 1])}"
+    if "'<scalar>'" in problem and here.rstrip().endswith(('"', "'")):
+        return f"{what}; text follows a closing quote: put the whole value inside the quotes"
+    if "mapping values are not allowed" in problem or "expected <block end>" in problem:
+        return f"{what}; {_INDENTATION}"
+    if "could not find expected ':'" in problem:
+        return f"{what}; a key at {opened} has no ':' after it: add one, or {_INDENTATION}"
+    if "flow sequence" in str(exc.context) or "flow mapping" in str(exc.context):
+        bracket = "[" if "sequence" in str(exc.context) else "{"
+        closing = "]" if bracket == "[" else "}"
+        return f"{what}; close the {bracket!r} opened at {opened} with {closing!r}"
+    if "quoted scalar" in str(exc.context):
+        return f"{what}; close the quote opened at {opened}"
+    return what
+
+
+def _quote_hint(row: str) -> str:
+    key, _, value = row.strip().removeprefix("- ").partition(": ")
+    value = value.split(" #")[0].strip()
+    example = f' ({key}: "{value}")' if value and '"' not in value else ""
+    return f"a value that holds ': ' must be quoted{example}"
 
 
 def _reader_issue(text: str, exc: ReaderError) -> SourceIssue:

@@ -107,8 +107,11 @@ def unit_problems(plan: Plan) -> Iterator[Found]:
         rec = duty.recurrence
         if rec.kind == "once" and rec.year not in years:
             yield (
-                ("duties", i, "recurrence"),
-                (f"year {rec.year} is outside the plan's years {years.start}-{years.stop - 1}"),
+                ("duties", i, "recurrence", "once"),
+                (
+                    f"year {rec.year} is outside the plan's years {years.start}-{years.stop - 1}; "
+                    f"choose one of them, or recurrence: yearly"
+                ),
             )
 
 
@@ -157,8 +160,14 @@ def role_problems(plan: Plan) -> Iterator[Found]:
 def reminder_problems(plan: Plan) -> Iterator[Found]:
     """Each reminder goes to a role or a known agency, within ten years of the due date."""
     targets = set(ROLES) | agency_codes(plan)
+    groups = {g.code for g in plan.groups}
     for i, r in enumerate(plan.reminders):
-        if r.to not in targets:
+        if r.to in groups:
+            yield (
+                ("reminders", i, "to"),
+                f"{r.to!r} is a group; name one agency here, or a role: {', '.join(ROLES)}",
+            )
+        elif r.to not in targets:
             yield (
                 ("reminders", i, "to"),
                 (

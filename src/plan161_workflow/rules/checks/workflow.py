@@ -1,8 +1,8 @@
 """A workflow declared in a rules file: the shape checks of ``workflow.definition`` (states
-declared, every state reachable, the final state reachable from every state), plus what the rest
-of the library relies on: names that are identifiers and not the engine's own event names, one
-role and one requirement per trigger, ``consolidate`` fired by the consolidator, ``reassign``
-carrying the agency."""
+declared, every state reachable, the final state reachable from every state, states listed in
+the order a task reaches them), plus what the rest of the library relies on: names that are
+identifiers and not the engine's own event names, one role and one requirement per trigger,
+``consolidate`` fired by the consolidator, ``reassign`` carrying the agency."""
 
 from __future__ import annotations
 
