@@ -363,6 +363,18 @@ class WorkflowAction:
 
 
 @attrs.frozen
+class StateLabel:
+    """How reports name a state of the workflow."""
+
+    state: str
+    """The state."""
+    name: str
+    """Vietnamese name, as reports show it (e.g. ``Đã thẩm định``)."""
+    name_en: str
+    """English name."""
+
+
+@attrs.frozen
 class Workflow:
     """The lifecycle of a task: states, state-changing triggers and recorded actions."""
 
@@ -380,6 +392,12 @@ class Workflow:
     """The state in which a report has arrived (on time or late is judged on entering it)."""
     consolidated_state: str = "consolidated"
     """The state that ``Engine.consolidate`` moves reported tasks to."""
+    labels: tuple[StateLabel, ...] = ()
+    """Names of states for reports; the default states have names already."""
+
+    def label(self, state: str) -> StateLabel | None:
+        """The label the rules give ``state``, if any."""
+        return next((lab for lab in self.labels if lab.state == state), None)
 
 
 @attrs.frozen

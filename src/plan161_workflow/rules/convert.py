@@ -21,7 +21,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from plan161_workflow.model.plan import Plan, Recurrence
+from plan161_workflow.model.plan import Plan, Recurrence, Workflow
 from plan161_workflow.rules.hints import suggest
 
 
@@ -154,6 +154,10 @@ def make_converter() -> cattrs.Converter:
     conv.register_structure_hook_factory(_is_homogeneous_tuple, tuple_hook)
     conv.register_structure_hook_factory(
         attrs.has, lambda cls: _mapping_only(cls, make_dict_structure_fn(cls, conv))
+    )
+    # Left out when empty, so that rules written before labels existed keep their digest.
+    conv.register_unstructure_hook(
+        Workflow, make_dict_unstructure_fn(Workflow, conv, labels=override(omit_if_default=True))
     )
     # In a rules file the plan's identity sits under ``plan:``.
     plan_fn = make_dict_structure_fn(Plan, conv, info=override(rename="plan"))

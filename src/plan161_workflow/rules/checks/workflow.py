@@ -28,6 +28,19 @@ def workflow_checks(wf: Workflow) -> Iterator[Found]:
     for i, state in enumerate(wf.states):
         if not NAME.match(state):
             yield ("workflow", "states", i), _bad_name("state", state)
+    labelled: set[str] = set()
+    for i, label in enumerate(wf.labels):
+        if label.state not in wf.states:
+            yield (
+                ("workflow", "labels", i, "state"),
+                f"{label.state!r} is not a state of this workflow; states: {', '.join(wf.states)}",
+            )
+        elif label.state in labelled:
+            yield (
+                ("workflow", "labels", i, "state"),
+                f"state {label.state!r} is labelled twice; keep one label per state",
+            )
+        labelled.add(label.state)
     steps: list[tuple[Path, WorkflowTransition | WorkflowAction]] = [
         *((("workflow", "transitions", i), t) for i, t in enumerate(wf.transitions)),
         *((("workflow", "actions", i), a) for i, a in enumerate(wf.actions)),
