@@ -26,7 +26,8 @@ def main(db: Path) -> None:
         for year in simulate(eng, clock, plan.info.years, params):
             print(
                 f"{year.year}: {year.tasks} tasks, {year.on_time} on time, {year.late} late, "
-                f"{year.missing} never reported, {year.evaluated} evaluated; "
+                f"{year.missing} never reported, {year.no_deadline} without a deadline, "
+                f"{year.evaluated} evaluated; "
                 f"consolidated by {year.consolidator}"
             )
         # Every step is in the history, and the history is a hash chain.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shlex
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -44,11 +46,13 @@ def test_the_readme_main_command_simulates_and_writes_a_report(tmp_path: Path) -
     html = report.read_text(encoding="utf-8")
     assert "BÁO CÁO" in html
     assert "SỞ NỘI VỤ" in html  # the 2025 report comes from the successor of DOLISA
-    lines = [line.split() for line in done.stdout.splitlines()[1:4]]
-    assert [(row[0], row[-1]) for row in lines] == [
-        ("2023", "so-ldtbxh"),
-        ("2024", "so-ldtbxh"),
-        ("2025", "so-nv"),
+    header, *table = done.stdout.splitlines()
+    assert header.split()[-3:] == ["evaluated", "refused", "consolidator"]
+    lines = [line.split() for line in table[:3]]
+    assert [(row[0], row[-2], row[-1]) for row in lines] == [
+        ("2023", "0", "so-ldtbxh"),
+        ("2024", "0", "so-ldtbxh"),
+        ("2025", "0", "so-nv"),
     ]
     # Running it again replaces its own database and gives the same result.
     again = plan161(*args)
@@ -85,6 +89,11 @@ def test_a_simulation_shows_every_kind_of_behaviour() -> None:
     assert sum(y.missing for y in years) > 0
     assert sum(y.sent_back for y in years) > 0
     assert all(y.refused == 0 for y in years)  # the simulation only does what is allowed
+    for y in years:  # the summary counts as the report does: tasks with a due date, the rest apart
+        assert y.on_time + y.late + y.missing + y.no_deadline == y.tasks
+        tasks = eng.tasks(year=y.year)
+        assert y.no_deadline == sum(1 for t in tasks if t.due is None) > 0
+        assert y.missing == sum(1 for t in tasks if t.due and t.reported_at is None)
     for year in years:
         record = eng.consolidations(year.year)[0]
         assert record["actor"] == "so-ldtbxh"
@@ -102,6 +111,31 @@ def test_a_simulation_shows_every_kind_of_behaviour() -> None:
     } <= triggers
     assert all(c["closed_at"] for c in eng.cycles())
     assert eng.verify().ok
+
+
+def test_the_summary_shows_what_the_engine_refused(tmp_path: Path) -> None:
+    """A workflow whose verification only an overseer may do, in a plan without overseers:
+    nothing gets verified, and the table says so instead of reporting a quiet success."""
+    text = (REPO / "tests" / "rules" / "valid" / "verified-workflow.yaml").read_text("utf-8")
+    rule = "{trigger: verify, source: [reported], dest: verified, role: consolidator}"
+    assert rule in text
+    rules = tmp_path / "overseer-verifies.yaml"
+    rules.write_text(text.replace(rule, rule.replace("consolidator", "overseer")), "utf-8")
+
+    done = plan161("simulate", str(rules), "--db", str(tmp_path / "x.db"))
+
+    assert done.returncode == 0, done.stderr
+    header, *table = done.stdout.splitlines()
+    columns = (
+        header.replace("on time", "on_time")
+        .replace("no deadline", "no_deadline")
+        .replace("sent back", "sent_back")
+        .split()
+    )
+    rows = [dict(zip(columns, line.split(), strict=True)) for line in table[:2]]
+    assert [r["year"] for r in rows] == ["2024", "2025"]
+    assert all(int(r["refused"]) > 0 for r in rows)
+    assert all(r["evaluated"] == "0" for r in rows)
 
 
 def test_simulate_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:
@@ -128,3 +162,38 @@ def test_every_example_runs(script: str, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip()
     assert "Traceback" not in done.stderr
+
+
+def _interrupt_simulation(db: Path, *extra: str) -> int:
+    """Start ``simulate`` into ``db``, send it Ctrl-C while it writes, return its exit code."""
+    rules = str(REPO / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    partial = db.with_name(db.name + ".partial")
+    proc = subprocess.Popen(
+        [*CLI, "simulate", rules, "--db", str(db), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not partial.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    if proc.poll() is not None:
+        pytest.skip("the simulation ended before it could be interrupted")
+    proc.send_signal(signal.SIGINT)
+    return proc.wait(timeout=60)
+
+
+def test_an_interrupted_simulation_leaves_no_database(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    assert _interrupt_simulation(db) == 130
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_an_interrupted_replace_keeps_the_old_database(tmp_path: Path) -> None:
+    db = tmp_path / "x.db"
+    rules = str(REPO / "rules" / "ha-tinh-161.yaml")
+    assert plan161("simulate", rules, "--db", str(db), "--years", "2024").returncode == 0
+    before = db.read_bytes()
+    assert _interrupt_simulation(db, "--replace") == 130
+    assert db.read_bytes() == before
+    assert not db.with_name(db.name + ".partial").exists()
+    assert plan161("verify", "--db", str(db)).returncode == 0

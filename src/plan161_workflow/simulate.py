@@ -4,6 +4,9 @@ Agencies start, coordinating agencies contribute, reports arrive (early, on the 
 never), the consolidator sends some back, consolidates with waivers for the missing, and the
 evaluator rates each consolidated task. Behaviour comes from parameters, per agency kind; the
 same seed gives the same database, event for event.
+
+What is fired comes from the cycle's workflow (``workflow.script``), so a province's own
+workflow is simulated as well.
 """
 
 from __future__ import annotations
@@ -20,7 +23,10 @@ import attrs
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import Plan161Error
+from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
+from plan161_workflow.reporting.metrics import rates
+from plan161_workflow.workflow.script import Script, Step, remaining, script_of
 
 
 @attrs.frozen
@@ -75,20 +81,27 @@ class SimulationParams:
 
 @attrs.frozen
 class YearSummary:
-    """What happened in one simulated year."""
+    """What happened in one simulated year. On time, late and missing count the tasks with a
+    due date, as the report does; ``no_deadline`` the others."""
 
     year: int
     tasks: int
     on_time: int
     late: int
     missing: int
+    no_deadline: int
     sent_back: int
     evaluated: int
     consolidator: str
     refused: int
 
 
+# -- the simulation ---------------------------------------------------------------------------
+
 Action = Callable[[], Any]
+REASON = "Đề nghị bổ sung số liệu"
+REVIEW_TEXT = "Đã kiểm tra, xác nhận báo cáo."
+COMMENT_TEXT = "Đề nghị làm rõ kết quả và khó khăn, vướng mắc."
 
 
 class _Schedule:
@@ -120,10 +133,13 @@ def simulate(
 ) -> list[YearSummary]:
     """Run the reporting cycles of ``years`` on ``engine``, whose clock must be ``clock``.
 
-    ``progress`` is called with the number of actions done since the last call.
+    Each cycle follows its own workflow (see ``script_of``). ``progress`` is called with the
+    number of actions done since the last call. A request the engine refuses is recorded in the
+    history and counted in ``YearSummary.refused``; the simulation goes on.
 
     Raises:
-        Plan161Error: the engine refused something the simulation cannot continue without.
+        Plan161Error: the workflow gives the simulation no way through (``script_of``), or the
+            engine refused something the simulation cannot continue without.
     """
     params = params or SimulationParams()
     rng = random.Random(params.seed)
@@ -132,6 +148,9 @@ def simulate(
 
 class _Year:
     """One simulated year: schedules every agency's actions, then runs them in time order."""
+
+    plan: Plan
+    script: Script
 
     def __init__(
         self,
@@ -144,6 +163,7 @@ class _Year:
         self.engine, self.clock, self.year, self.params, self.rng = engine, clock, year, params, rng
         self.stats: Counter[str] = Counter()
         self.sched = _Schedule()
+        self.reports: dict[str, dict[str, Any]] = {}
 
     def when(self, day: dt.date) -> dt.datetime:
         return _moment(day, self.rng).replace(tzinfo=self.clock.now.tzinfo)
@@ -151,25 +171,78 @@ class _Year:
     def holder(self, role: str) -> str:
         return self.engine.holder(role, today(self.clock.now), year=self.year)
 
-    def fire(self, task_id: str, trigger: str, actor: str | None = None, **kw: Any) -> None:
-        """Fire as ``actor``, or as the task's responsible agency at that moment."""
+    def fire(self, task_id: str, trigger: str, actor: str, **kw: Any) -> bool:
+        """Fire as ``actor``; whether the engine accepted it."""
         try:
-            who = actor or self.engine.task(task_id).agency
-            self.engine.fire(task_id, trigger, actor=who, **kw)
+            self.engine.fire(task_id, trigger, actor=actor, **kw)
         except Plan161Error:
             self.stats["refused"] += 1  # recorded in the history; the simulation goes on
+            return False
+        return True
 
-    def contribute(self, task_id: str, coordinator: str) -> None:
-        unit = self.engine.task(task_id).unit
-        who = self.engine.holder(coordinator, today(self.clock.now), year=self.year, unit=unit)
-        self.fire(task_id, "contribute", who, text=f"Ý kiến phối hợp của {coordinator}")
+    def actor(self, step: Step, task: Task) -> str:
+        """Who fires ``step`` on ``task`` now: the holder of the step's role."""
+        if step.role in ("consolidator", "evaluator"):
+            return self.holder(step.role)
+        if step.role == "coordinating" and task.coordinating:
+            day = today(self.clock.now)
+            return self.engine.holder(task.coordinating[0], day, year=self.year, unit=task.unit)
+        if step.role in ("overseer", "participant"):
+            overseers = self.plan.expand(self.plan.roles.overseers)
+            return overseers[0] if overseers else self.holder("consolidator")
+        return task.agency  # responsible (a coordinating step without coordinators is refused)
 
-    def send_back(self, task_id: str) -> None:
-        self.fire(
-            task_id, "send_back", self.holder("consolidator"), reason="Đề nghị bổ sung số liệu"
+    def act(self, task: Task, step: Step, actor: str, text: str = REVIEW_TEXT) -> bool:
+        """Fire ``step`` on ``task`` as ``actor``, carrying what the step requires."""
+        kw: dict[str, Any] = {}
+        if step.requires == "report":
+            kw["report"] = self.reports.get(task.id)
+        elif step.requires == "reason":
+            kw["reason"] = REASON
+        elif step.requires == "rating":
+            kw["rating"] = self.rating(task)
+        elif step.requires == "text":
+            kw["text"] = text
+        return self.fire(task.id, step.trigger, actor, **kw)
+
+    def rating(self, task: Task) -> str:
+        ratings = [r.code for r in self.plan.rating_scale]
+        late = task.days_late or 0
+        # Later reports tend to get lower grades; the scale is listed best first.
+        index = min(len(ratings) - 1, int(self.rng.random() * 2) + (1 if late else 0) + late // 15)
+        return ratings[index]
+
+    def advance(self, task_id: str, path: tuple[Step, ...]) -> None:
+        """Fire the rest of ``path`` from the task's state now (nothing if it is not on it)."""
+        task = self.engine.task(task_id)
+        for step in remaining(path, task.state):
+            if not self.act(task, step, self.actor(step, task)):
+                return
+
+    def submit(self, task_id: str) -> None:
+        task = self.engine.task(task_id)
+        # From a state no report leaves, the engine refuses: counted, and shown by the CLI.
+        path = self.script.submit_from(task.state) or self.script.submit_from(
+            self.plan.workflow.initial
         )
+        for step in path:
+            if not self.act(task, step, task.agency):
+                return
+
+    def contribute(self, task_id: str, coordinator: str, step: Step) -> None:
+        task = self.engine.task(task_id)
+        who = self.engine.holder(coordinator, today(self.clock.now), year=self.year, unit=task.unit)
+        self.act(task, step, who, f"Ý kiến phối hợp của {coordinator}")
+
+    def comment(self, task_id: str, overseer: str, step: Step) -> None:
+        self.act(self.engine.task(task_id), step, overseer, COMMENT_TEXT)
 
     def consolidate(self, only_if_reported: bool = False) -> None:
+        # The reports still under review are reviewed before they are consolidated.
+        pending = {step.source for step in self.script.review}
+        for task in self.engine.tasks(year=self.year) if pending else ():
+            if task.state in pending:
+                self.advance(task.id, self.script.review)
         ready, missing = self.engine.consolidation_candidates(self.year)
         if only_if_reported and not ready:
             return
@@ -177,7 +250,7 @@ class _Year:
         self.engine.consolidate(self.year, actor=self.holder("consolidator"), waive=waive)
 
     def plan_task(self, task: Task, main_due: dt.date, consolidate_on: dt.date) -> None:
-        plan, rng, params = self.engine.plan, self.rng, self.params
+        plan, rng, params, script = self.plan, self.rng, self.params, self.script
         beh = params.for_kind(plan.agency(task.original_agency).kind)
         due = task.due or main_due
         roll = rng.random()
@@ -192,41 +265,43 @@ class _Year:
             arrival = due - dt.timedelta(days=rng.randint(1, 60))
         started = dt.date(self.year, 1, 15) + dt.timedelta(days=rng.randint(0, 150))
         if rng.random() < beh.start_share:
-            self.sched.at(self.when(started), partial(self.fire, task.id, "start"))
+            day = started
+            for i, step in enumerate(script.start):
+                day += dt.timedelta(days=rng.randint(1, 20) if i else 0)
+                self.sched.at(self.when(day), partial(self.advance, task.id, (step,)))
         for coordinator in task.coordinating:
-            if rng.random() < params.contribute_share:
+            if rng.random() < params.contribute_share and script.contribute:
                 day = started + dt.timedelta(days=rng.randint(1, 120))
-                self.sched.at(self.when(day), partial(self.contribute, task.id, coordinator))
+                act = partial(self.contribute, task.id, coordinator, script.contribute)
+                self.sched.at(self.when(day), act)
         for overseer in plan.expand(plan.roles.overseers):
-            if rng.random() < params.comment_share:
+            if rng.random() < params.comment_share and script.comment:
                 day = started + dt.timedelta(days=rng.randint(1, 200))
-                self.sched.at(
-                    self.when(day),
-                    partial(
-                        self.fire,
-                        task.id,
-                        "comment",
-                        overseer,
-                        text="Đề nghị làm rõ kết quả và khó khăn, vướng mắc.",
-                    ),
-                )
+                act = partial(self.comment, task.id, overseer, script.comment)
+                self.sched.at(self.when(day), act)
         if arrival is None:
             return
-        report = {
+        self.reports[task.id] = {
             "summary": f"Báo cáo kết quả thực hiện {task.unit} năm {self.year}",
             "indicators": {"hoat_dong": rng.randint(1, 12)},
         }
-        submit = partial(self.fire, task.id, "submit", report=report)
+        submit = partial(self.submit, task.id)
         self.sched.at(self.when(arrival), submit)
         early = arrival < consolidate_on - dt.timedelta(days=5)
-        if early and rng.random() < params.send_back_share:
+        if early and script.send_back and rng.random() < params.send_back_share:
             back = arrival + dt.timedelta(days=rng.randint(1, 3))
             self.stats["sent_back"] += 1
-            self.sched.at(self.when(back), partial(self.send_back, task.id))
-            self.sched.at(self.when(back + dt.timedelta(days=rng.randint(1, 2))), submit)
+            self.sched.at(self.when(back), partial(self.advance, task.id, (script.send_back,)))
+            arrival = back + dt.timedelta(days=rng.randint(1, 2))
+            self.sched.at(self.when(arrival), submit)
+        if script.review:  # reviewed within days of the last arrival, if before consolidating
+            day = arrival + dt.timedelta(days=rng.randint(1, 3))
+            self.sched.at(self.when(day), partial(self.advance, task.id, script.review))
 
     def run(self, progress: Callable[[int], None] | None) -> YearSummary:
         engine, clock, params = self.engine, self.clock, self.params
+        self.plan = engine.cycle_book(self.year).plan  # the rules the cycle follows
+        self.script = script_of(self.plan.workflow)
         clock.set(max(clock.now, self.when(dt.date(self.year, 1, 2))))
         tasks = engine.open_cycle(self.year)
         dues = [t.due for t in tasks if t.due]
@@ -241,49 +316,33 @@ class _Year:
         for _ in self.sched.run(clock):
             if progress:
                 progress(1)
-        _evaluate(engine, clock, self.year, params, self.rng, consolidate_on)
+        self.evaluate(consolidate_on)
         if params.close_cycles:
             clock.set(clock.now + dt.timedelta(days=1))
             engine.close_cycle(self.year, actor=self.holder("evaluator"))
-        return _summary(engine, self.year, self.stats)
+        return self.summary()
 
+    def evaluate(self, consolidated_on: dt.date) -> None:
+        within = self.params.evaluate_within_days
+        for task in self.engine.tasks(year=self.year, state=self.plan.workflow.consolidated_state):
+            day = consolidated_on + dt.timedelta(days=self.rng.randint(1, within))
+            self.clock.set(max(self.clock.now, self.when(day)))
+            self.advance(task.id, self.script.evaluation)
 
-def _evaluate(
-    engine: Engine,
-    clock: FakeClock,
-    year: int,
-    params: SimulationParams,
-    rng: random.Random,
-    consolidated_on: dt.date,
-) -> None:
-    ratings = [r.code for r in engine.plan.rating_scale]
-    tz = clock.now.tzinfo
-    for task in engine.tasks(year=year, state=engine.plan.workflow.consolidated_state):
-        day = consolidated_on + dt.timedelta(days=rng.randint(1, params.evaluate_within_days))
-        clock.set(max(clock.now, _moment(day, rng).replace(tzinfo=tz)))
-        late = task.days_late or 0
-        # Later reports tend to get lower grades; the scale is listed best first.
-        index = min(len(ratings) - 1, int(rng.random() * 2) + (1 if late else 0) + late // 15)
-        engine.fire(
-            task.id,
-            "evaluate",
-            actor=engine.holder("evaluator", today(clock.now), year=year),
-            rating=ratings[index],
+    def summary(self) -> YearSummary:
+        tasks = self.engine.tasks(year=self.year)
+        final = self.plan.workflow.final
+        record = self.engine.consolidations(self.year)
+        (figures,) = rates(self.engine.store.conn, years=[self.year])
+        return YearSummary(
+            year=self.year,
+            tasks=len(tasks),
+            on_time=figures.on_time,
+            late=figures.late,
+            missing=figures.missing,
+            no_deadline=figures.no_deadline,
+            sent_back=self.stats["sent_back"],
+            evaluated=sum(1 for t in tasks if t.state == final),
+            consolidator=record[-1]["actor"] if record else "",
+            refused=self.stats["refused"],
         )
-
-
-def _summary(engine: Engine, year: int, stats: Counter[str]) -> YearSummary:
-    tasks = engine.tasks(year=year)
-    final = engine.plan.workflow.final
-    record = engine.consolidations(year)
-    return YearSummary(
-        year=year,
-        tasks=len(tasks),
-        on_time=sum(1 for t in tasks if t.days_late == 0),
-        late=sum(1 for t in tasks if t.days_late),
-        missing=sum(1 for t in tasks if t.reported_at is None),
-        sent_back=stats["sent_back"],
-        evaluated=sum(1 for t in tasks if t.state == final),
-        consolidator=record[-1]["actor"] if record else "",
-        refused=stats["refused"],
-    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,36 +74,48 @@ def simulate_cmd(
     replace: bool,
 ) -> int:
     """Simulate the reporting cycles of RULES into a new database, print a summary and write
-    the consolidated report of the last year (HTML)."""
+    the consolidated report of the last year (HTML).
+
+    The simulation follows the workflow of the rules, whatever its trigger names. On time, late
+    and missing count the tasks with a due date, as the report does; "no deadline" the others;
+    "refused" counts the requests the engine refused (each is recorded in the history)."""
     plan = load_rules(rules)
     span = parse_years(years, plan.info.years) if years else plan.info.years
-    if Path(db).exists():
-        if not replace:
-            raise StoreError(f"{db} exists; simulate into a new file, or pass --replace")
-        remove_database(db)
+    if Path(db).exists() and not replace:
+        raise StoreError(f"{db} exists; simulate into a new file, or pass --replace")
     params = SimulationParams(seed=seed, send_back_share=send_back_share)
     if late_share is not None or no_show_share is not None:
         params = _override(params, late_share, no_show_share)
     Path(db).parent.mkdir(parents=True, exist_ok=True)
+    # Written under another name and renamed once complete: an interrupted run leaves neither
+    # a half-written database nor a lost one it was to replace.
+    partial = Path(db).with_name(Path(db).name + ".partial")
+    _discard(partial)  # left by a run that was killed outright
     clock = FakeClock(dt.date(span.start, 1, 2))
-    with Engine(plan, db=db, clock=clock) as eng:
-        calendar = WorkingCalendar(plan.calendar, span)
-        expected = sum(len(plan_tasks(plan, y, calendar)) for y in span) * 4
-        progress: Any = click.progressbar(length=expected, label="simulating", file=sys.stderr)
-        with progress as bar:
-            summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
-        target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"
-        _, html = make_report(eng, span[-1], today(clock.now))
-        write_text(target, html)
+    try:
+        with Engine(plan, db=partial, clock=clock) as eng:
+            calendar = WorkingCalendar(plan.calendar, span)
+            expected = sum(len(plan_tasks(plan, y, calendar)) for y in span) * 4
+            progress: Any = click.progressbar(length=expected, label="simulating", file=sys.stderr)
+            with progress as bar:
+                summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
+            _, html = make_report(eng, span[-1], today(clock.now))
+        remove_database(db)
+        os.replace(partial, db)
+    except BaseException:
+        _discard(partial)
+        raise
+    target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"
+    write_text(target, html)
     header = (
-        f"{'year':<6}{'tasks':>6}{'on time':>9}{'late':>6}{'missing':>9}{'sent back':>11}"
-        f"{'evaluated':>11}  consolidator"
+        f"{'year':<6}{'tasks':>6}{'on time':>9}{'late':>6}{'missing':>9}{'no deadline':>13}"
+        f"{'sent back':>11}{'evaluated':>11}{'refused':>9}  consolidator"
     )
     click.echo(header)
     for s in summaries:
         click.echo(
-            f"{s.year:<6}{s.tasks:>6}{s.on_time:>9}{s.late:>6}{s.missing:>9}"
-            f"{s.sent_back:>11}{s.evaluated:>11}  {s.consolidator}"
+            f"{s.year:<6}{s.tasks:>6}{s.on_time:>9}{s.late:>6}{s.missing:>9}{s.no_deadline:>13}"
+            f"{s.sent_back:>11}{s.evaluated:>11}{s.refused:>9}  {s.consolidator}"
         )
     click.echo(f"database: {db}  (plan161 status --db {db} --year {span[-1]})")
     click.echo(f"report:   {target}  (open it in a browser)")
@@ -119,3 +132,9 @@ def _override(
         default=attrs.evolve(params.default, **updates),
         behaviour={k: attrs.evolve(v, **updates) for k, v in params.behaviour.items()},
     )
+
+
+def _discard(partial: Path) -> None:
+    """Delete this command's own unfinished database (whatever state it was left in)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        partial.with_name(partial.name + suffix).unlink(missing_ok=True)
