@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     except Plan161Error as exc:
         click.echo(f"error: {exc}", err=True)
         return 1
-    except (OSError, ValueError) as exc:  # bad paths and values given on the command line
+    except OSError as exc:  # a file named on the command line: say which and why, not errno
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        click.echo(f"error: {where}{(exc.strerror or str(exc)).lower()}", err=True)
+        return 1
+    except ValueError as exc:  # a value given on the command line the library refused
         click.echo(f"error: {exc}", err=True)
         return 1
     except Exception as exc:

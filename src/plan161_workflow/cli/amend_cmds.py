@@ -8,8 +8,7 @@ import json
 import attrs
 import click
 
-from plan161_workflow.cli.base import DATE, DB_OPTION, cli
-from plan161_workflow.engine import Engine
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli, open_engine
 from plan161_workflow.rules import load_rules
 
 _KIND = {
@@ -45,18 +44,17 @@ _KIND = {
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
 def amend(
-    db: str, rules: str, scope: str, dry_run: bool, as_of: dt.datetime | None, as_json: bool
+    db: str, rules: str, scope: str, dry_run: bool, as_of: dt.date | None, as_json: bool
 ) -> int:
     """Apply amended rules to a database: due dates, agencies, new or withdrawn tasks.
 
     Tasks whose report has arrived are never rewritten. Without --dry-run every change is
-    applied in one transaction, with one event per task.
+    applied in one transaction, with one event per task. With --dry-run the database is only
+    read.
     """
     plan = load_rules(rules)
-    with Engine.open(db) as eng:
-        result = eng.amend(
-            plan, scope=scope, dry_run=dry_run, as_of=as_of.date() if as_of else None
-        )
+    with open_engine(db, read_only=dry_run) as eng:
+        result = eng.amend(plan, scope=scope, dry_run=dry_run, as_of=as_of)
     if as_json:
         data = attrs.asdict(result)
         data["overdue_agencies"] = list(result.overdue_agencies)

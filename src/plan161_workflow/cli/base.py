@@ -1,8 +1,35 @@
-"""The command group every command module registers on."""
+"""The command group every command module registers on, and what the commands share: the
+``--db`` option, opening a database, and writing an output file."""
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
+
 import click
+
+from plan161_workflow.cli.params import (
+    Day,
+    OutputFile,
+    Text,
+    parse_year_list,
+    parse_years,
+)
+from plan161_workflow.engine import Engine
+from plan161_workflow.errors import StoreError
+
+__all__ = [
+    "DATE",
+    "DB_OPTION",
+    "OUTPUT",
+    "TEXT",
+    "cli",
+    "open_engine",
+    "parse_year_list",
+    "parse_years",
+    "plural",
+    "write_output",
+]
 
 DB_OPTION = click.option(
     "--db",
@@ -13,8 +40,14 @@ DB_OPTION = click.option(
 )
 """The ``--db`` option of every command that works on a database."""
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
-"""A day written YYYY-MM-DD."""
+DATE = Day()
+"""A day written YYYY-MM-DD (the value is a ``datetime.date``)."""
+
+TEXT = Text()
+"""Text, normalised to NFC."""
+
+OUTPUT = OutputFile()
+"""A file to write, or ``-`` for standard output."""
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,26 +56,42 @@ def cli() -> None:
     """Run a government plan: rules, reporting cycles, deadlines, history and reports."""
 
 
-def parse_years(text: str, allowed: range | None = None) -> range:
-    """``2023-2025`` or ``2024`` -> a range of years, inside ``allowed`` when given.
+def open_engine(db: str, *, read_only: bool) -> Engine:
+    """Open the database of ``--db``; ``read_only`` never writes to it (``Engine.open``).
 
     Raises:
-        click.BadParameter: not of that form, or outside ``allowed``.
+        StoreError: the file is missing or empty (the message says how to create a database),
+            or cannot be used.
     """
-    first, _, last = text.partition("-")
+    path = Path(db)
+    create = f"plan161 simulate RULES --db {shlex.quote(db)}"
+    if not path.exists():
+        raise StoreError(f"{db} does not exist; create a database with: {create}")
+    if path.is_file() and path.stat().st_size == 0:
+        raise StoreError(
+            f"{db} is empty (0 bytes): not a plan161 database; it was left as it is. "
+            f"Create a database in its place with: {create} --replace"
+        )
+    return Engine.open(db, read_only=read_only)
+
+
+def write_output(path: str, data: str | bytes) -> None:
+    """Write ``data`` (text as UTF-8) to ``path``, or to standard output for ``-``.
+
+    Raises:
+        click.ClickException: the file could not be written (the reason, not a raw errno).
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if path == "-":
+        click.echo(raw, nl=False)
+        return
     try:
-        years = range(int(first), int(last or first) + 1)
-    except ValueError:
-        raise click.BadParameter(
-            f"{text!r}: write a year (2024) or a range (2023-2025)", param_hint="--years"
-        ) from None
-    if not years:
-        raise click.BadParameter(
-            f"{text!r}: the first year is after the last", param_hint="--years"
-        )
-    if allowed is not None and (years.start < allowed.start or years.stop > allowed.stop):
-        raise click.BadParameter(
-            f"{text!r}: the plan's reporting years are {allowed.start}-{allowed.stop - 1}",
-            param_hint="--years",
-        )
-    return years
+        Path(path).write_bytes(raw)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise click.ClickException(f"cannot write {path}: {reason.lower()}") from exc
+
+
+def plural(count: int, word: str) -> str:
+    """``word`` as it goes after ``count``: ``day`` after 1 or -1, ``days`` otherwise."""
+    return word if abs(count) == 1 else word + "s"

@@ -8,9 +8,8 @@ import json
 import attrs
 import click
 
-from plan161_workflow.cli.base import DATE, DB_OPTION, cli
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli, open_engine, plural
 from plan161_workflow.clock import system_clock, today
-from plan161_workflow.engine import Engine
 
 
 @cli.command()
@@ -22,12 +21,13 @@ from plan161_workflow.engine import Engine
     help="The day (default: today in Vietnam).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per notice and line.")
-def notices(db: str, as_of: dt.datetime | None, as_json: bool) -> int:
+def notices(db: str, as_of: dt.date | None, as_json: bool) -> int:
     """List the reminders (before a due date) and escalations (after it) due on a day, for tasks
     whose report has not arrived. Run nightly without --as-of, it first passes the open tasks
-    of agencies that have ceased to their successors (Engine.apply_succession)."""
-    day = as_of.date() if as_of else today(system_clock())
-    with Engine.open(db) as eng:
+    of agencies that have ceased to their successors (Engine.apply_succession); with --as-of it
+    reads the database only."""
+    day = as_of or today(system_clock())
+    with open_engine(db, read_only=as_of is not None) as eng:
         if as_of is None:
             eng.apply_succession()
         found = eng.notices(day)
@@ -46,7 +46,7 @@ def notices(db: str, as_of: dt.datetime | None, as_json: bool) -> int:
             kind = "escalation" if n.is_escalation else "reminder"
             click.echo(
                 f"{n.on}  {kind:<10} to {n.to:<18} {n.task_id} (due {n.due}, "
-                f"{n.days:+d} days, held by {n.agency})"
+                f"{n.days:+d} {plural(n.days, 'day')}, held by {n.agency})"
             )
     if not as_json:
         click.echo(f"{len(found)} notice(s) on {day}")

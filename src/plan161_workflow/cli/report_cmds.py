@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 import click
 
-from plan161_workflow.cli.base import DATE, DB_OPTION, cli, parse_years
+from plan161_workflow.cli.base import (
+    DATE,
+    DB_OPTION,
+    OUTPUT,
+    TEXT,
+    cli,
+    open_engine,
+    parse_year_list,
+    write_output,
+)
+from plan161_workflow.cli.params import YEAR
 from plan161_workflow.clock import system_clock
-from plan161_workflow.engine import Engine
 from plan161_workflow.reporting.diagram import mermaid, svg
 from plan161_workflow.reporting.ical import agency_calendar
-from plan161_workflow.reporting.output import make_report
+from plan161_workflow.reporting.output import FORMATS, make_report
 from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.rules import load_rules
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
-_YEAR = click.option("--year", required=True, type=int, help="Reporting year.")
-
-
-def _day(value: dt.datetime | None) -> dt.date | None:
-    return value.date() if value is not None else None
-
-
-def _write(path: str, text: str | bytes) -> None:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    if path == "-":
-        click.echo(data, nl=False)
-    else:
-        Path(path).write_bytes(data)
+_YEAR = click.option("--year", required=True, type=YEAR, help="Reporting year.")
 
 
 @cli.command()
@@ -38,13 +34,14 @@ def _write(path: str, text: str | bytes) -> None:
 @_YEAR
 @click.option("--as-of", "as_of", type=DATE, help="Day overdue is judged on (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys) for machines.")
-def status(db: str, year: int, as_of: dt.datetime | None, as_json: bool) -> int:
-    """The cycle of YEAR at a glance: tasks by state, rates, overdue agencies with days late.
+def status(db: str, year: int, as_of: dt.date | None, as_json: bool) -> int:
+    """The cycle of --year at a glance: tasks by state, rates, overdue agencies with days late.
 
     The JSON depends only on the database and --as-of: the same database gives identical output.
+    Reads the database only.
     """
-    day = _day(as_of) or system_clock().date()
-    with Engine.open(db) as engine:
+    day = as_of or system_clock().date()
+    with open_engine(db, read_only=True) as engine:
         data = status_data(engine, year, day)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
@@ -57,16 +54,31 @@ def status(db: str, year: int, as_of: dt.datetime | None, as_json: bool) -> int:
 @DB_OPTION
 @_YEAR
 @click.option(
-    "--format", "fmt", type=click.Choice(["html", "md", "json"]), default="html", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="html",
+    show_default=True,
+    help="html: one self-contained page to print or open; md: Markdown; json: the data.",
 )
-@click.option("-o", "--output", required=True, help="Output file ('-' for standard output).")
-@click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option(
+    "-o", "--output", required=True, type=OUTPUT, help="Output file ('-' for standard output)."
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["vi", "en"]),
+    default="vi",
+    show_default=True,
+    help="Language of the labels and names: Vietnamese or English.",
+)
 @click.option(
     "--number",
     type=click.IntRange(min=1),
     help="Document number (default: the count of the year's consolidations).",
 )
-@click.option("--symbol", help="Issuing body's initials in the symbol (default: from its name).")
+@click.option(
+    "--symbol", type=TEXT, help="Issuing body's initials in the symbol (default: from its name)."
+)
 @click.option(
     "--date",
     "on",
@@ -81,10 +93,13 @@ def report(
     lang: str,
     number: int | None,
     symbol: str | None,
-    on: dt.datetime | None,
+    on: dt.date | None,
 ) -> int:
-    """Write the consolidated report of YEAR as the consolidating agency sends it."""
-    with Engine.open(db) as engine:
+    """Write the consolidated report of --year as the consolidating agency sends it.
+
+    Reads the database only.
+    """
+    with open_engine(db, read_only=True) as engine:
         doc, text = make_report(
             engine,
             year,
@@ -93,9 +108,9 @@ def report(
             lang=lang,
             number=number,
             symbol=symbol,
-            on=_day(on),
+            on=on,
         )
-    _write(output, text)
+    write_output(output, text)
     if output != "-":
         click.echo(
             f"wrote {output}: {len(doc.units)} areas and duties, "
@@ -107,30 +122,52 @@ def report(
 
 @cli.command()
 @click.argument("rules", type=click.Path(dir_okay=False))
-@click.option("--agency", required=True, help="Agency code, e.g. so-ldtbxh.")
-@click.option("--years", "years_text", help="YEAR, FIRST-LAST or a comma list (default: all).")
-@click.option("-o", "--output", required=True, help="The .ics file to write ('-': stdout).")
+@click.option("--agency", required=True, type=TEXT, help="Agency code, e.g. so-ldtbxh.")
+@click.option(
+    "--years",
+    "years_text",
+    help="YEAR, FIRST-LAST or a comma list of them, e.g. 2023,2025 (default: all).",
+)
+@click.option(
+    "-o", "--output", required=True, type=OUTPUT, help="The .ics file to write ('-': stdout)."
+)
 def calendar(rules: str, agency: str, years_text: str | None, output: str) -> int:
-    """Write every deadline of AGENCY in the plan of RULES as iCalendar events with reminders."""
+    """Write every deadline of the agency given by --agency in the plan of RULES as iCalendar
+    events with reminders."""
     plan = load_rules(rules)
-    years = list(parse_years(years_text, plan.info.years) if years_text else plan.info.years)
+    years = parse_year_list(years_text, plan.info.years) if years_text else list(plan.info.years)
     result = agency_calendar(plan, agency, years, stamp=system_clock())
-    _write(output, result.calendar.to_ical())
+    write_output(output, result.calendar.to_ical())
     skipped = ", ".join(f"{u} ({y})" for y, u in result.skipped)
     click.echo(
         f"wrote {result.events} events to {output}"
         + (f"; skipped {len(result.skipped)} without a deadline: {skipped}" if skipped else ""),
         err=True,
     )
+    if not result.events:
+        contiguous = years == list(range(years[0], years[-1] + 1))
+        shown = f"{years[0]}-{years[-1]}" if contiguous else ", ".join(map(str, years))
+        click.echo(
+            f"note: {agency} leads or coordinates no area or duty with a deadline in {shown}; "
+            "the calendar has no events",
+            err=True,
+        )
     return 0
 
 
 @cli.command()
 @click.argument("rules", required=False, type=click.Path(dir_okay=False))
 @click.option(
-    "--format", "fmt", type=click.Choice(["mermaid", "svg"]), default="mermaid", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["mermaid", "svg"]),
+    default="mermaid",
+    show_default=True,
+    help="mermaid: text for Mermaid (Markdown, GitHub); svg: a standalone picture.",
 )
-@click.option("-o", "--output", default="-", help="Output file (default: standard output).")
+@click.option(
+    "-o", "--output", default="-", type=OUTPUT, help="Output file (default: standard output)."
+)
 def diagram(rules: str | None, fmt: str, output: str) -> int:
     """Draw the task workflow (the library's default, or that of RULES) as a state diagram."""
     if rules:
@@ -139,5 +176,5 @@ def diagram(rules: str | None, fmt: str, output: str) -> int:
     else:
         workflow, title = DEFAULT_WORKFLOW, "plan161 default workflow"
     text = mermaid(workflow, title) if fmt == "mermaid" else svg(workflow, title)
-    _write(output, text)
+    write_output(output, text)
     return 0

@@ -8,24 +8,40 @@ from pathlib import Path
 
 import click
 
-from plan161_workflow.cli.base import DB_OPTION, cli
-from plan161_workflow.engine import Engine
-from plan161_workflow.errors import StoreError
+from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
+from plan161_workflow.cli.params import SQLITE_MAX, OutputFile
+from plan161_workflow.errors import PayloadError, StoreError
 from plan161_workflow.rules.convert import CONVERTER
-from plan161_workflow.store.verify import dumps_report
+from plan161_workflow.store.verify import HEAD_MIN_DIGITS, dumps_report, head_prefix
+
+
+def _head(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A kept head hash, whole or a prefix (``head_prefix``); a malformed one is a usage error."""
+    if value is None:
+        return None
+    try:
+        return head_prefix(value)
+    except PayloadError as exc:
+        raise click.BadParameter(str(exc).removeprefix("expect_head "), ctx, param) from None
 
 
 @cli.command()
 @DB_OPTION
-@click.option("--expect-head", help="A head hash kept elsewhere: also catch a rewritten history.")
+@click.option(
+    "--expect-head",
+    callback=_head,
+    help=f"A head hash kept elsewhere (its first {HEAD_MIN_DIGITS} or more hex digits, as verify "
+    "prints them, or all 64): also catch a rewritten history.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def verify(db: str, expect_head: str | None, as_json: bool) -> int:
     """Recompute the hash chain and replay every task from its events.
 
     Exit status 0 and a one-line summary when intact; 1 naming the first event that was changed,
-    inserted or removed and every task whose stored state disagrees with its history.
+    inserted or removed and every task whose stored state disagrees with its history. Reads the
+    database only.
     """
-    with Engine.open(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         report = eng.verify(expect_head)
     click.echo(dumps_report(report) if as_json else report.summary())
     return 0 if report.ok else 1
@@ -37,14 +53,14 @@ def verify(db: str, expect_head: str | None, as_json: bool) -> int:
     "--after",
     default=0,
     show_default=True,
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, SQLITE_MAX),
     help="Cursor: list the changes after this sequence number.",
 )
 @click.option(
     "--limit",
     default=100,
     show_default=True,
-    type=click.IntRange(min=1),
+    type=click.IntRange(1, SQLITE_MAX),
     help="At most this many changes.",
 )
 @click.option(
@@ -54,8 +70,11 @@ def verify(db: str, expect_head: str | None, as_json: bool) -> int:
     help="One JSON object per line (docs/change-feed.schema.json).",
 )
 def changes(db: str, after: int, limit: int, as_json: bool) -> int:
-    """List committed changes in commit order, to poll and resume from the last cursor."""
-    with Engine.open(db) as eng:
+    """List committed changes in commit order, to poll and resume from the last cursor.
+
+    Reads the database only.
+    """
+    with open_engine(db, read_only=True) as eng:
         entries = eng.changes(after=after, limit=limit)
     for entry in entries:
         if as_json:
@@ -75,16 +94,19 @@ def changes(db: str, after: int, limit: int, as_json: bool) -> int:
     "--to",
     "target",
     required=True,
-    type=click.Path(dir_okay=False),
+    type=OutputFile(dash=False),
     help="Where to write the copy (must not exist).",
 )
 def backup(db: str, target: str) -> int:
-    """Take a consistent copy of the database while writers run, then verify the copy."""
+    """Take a consistent copy of the database while writers run, then verify the copy.
+
+    Reads the database only.
+    """
     if Path(target).exists():
         raise StoreError(f"{target} exists; choose a new file for the backup")
-    with Engine.open(db) as eng:
+    with open_engine(db, read_only=True) as eng:
         eng.backup(target)
-    with Engine.open(target) as copy:
+    with open_engine(target, read_only=True) as copy:
         report = copy.verify()
     click.echo(f"backup written to {target}: {report.summary()}")
     return 0 if report.ok else 1

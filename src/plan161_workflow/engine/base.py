@@ -54,31 +54,49 @@ class EngineBase:
         self._use(plan, digest)
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], clock: Clock | None = None) -> Self:
-        """Reopen a database with the rules it was last opened with.
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        clock: Clock | None = None,
+        *,
+        read_only: bool = False,
+    ) -> Self:
+        """Reopen an existing database with the rules it was last opened with.
+
+        It never creates a database: a missing or empty file is refused and left as it is
+        (``Engine(plan, db=path)`` creates one). An older schema is migrated, unless
+        ``read_only``: then nothing is ever written to the file (an older schema is read as it
+        is, and any write raises ``StoreError``); a file or folder this process may not write is
+        opened with SQLite's ``mode=ro``.
 
         Raises:
-            StoreError: the file is missing, not a plan161 database, or holds no rules.
+            StoreError: the file is missing or empty, not a plan161 database, holds no rules, or
+                cannot be opened (for a read-only folder, the message says it must be writable).
         """
-        if not os.path.exists(path):
+        where = os.fspath(path)
+        hint = "create a database with Engine(plan, db=...) or 'plan161 simulate RULES --db FILE'"
+        if not os.path.exists(where):
+            raise StoreError(f"{where} does not exist; {hint}")
+        if os.path.isfile(where) and os.path.getsize(where) == 0:
             raise StoreError(
-                f"{os.fspath(path)} does not exist; create it with Engine(plan, db=...)"
-                " or 'plan161 simulate'"
+                f"{where} is empty: not a plan161 database (it was left as it is); {hint}"
             )
         self = cls.__new__(cls)
         self.clock = clock or system_clock
-        self.store = Store(path)
+        self.store = Store(path, create=False, read_only=read_only)
         latest = self.store.latest_rules()
         if latest is None:
             self.store.close()
-            raise StoreError(f"{os.fspath(path)} holds no rules; open it with Engine(plan, db=...)")
+            raise StoreError(
+                f"{where} holds no rules: it was created but no plan was ever stored in it; " + hint
+            )
         digest, text = latest
         try:
             plan = CONVERTER.structure(json.loads(text), Plan)
         except Exception as exc:
             self.store.close()
             raise StoreError(
-                f"the rules stored in {os.fspath(path)} cannot be read ({type(exc).__name__}); "
+                f"the rules stored in {where} cannot be read ({type(exc).__name__}); "
                 "the file was changed outside plan161 or by a newer version"
             ) from exc
         self._use(plan, digest)

@@ -38,6 +38,9 @@ class TaskResult:
     """The evaluator's rating, by name."""
     indicators: dict[str, str | int | float] = attrs.field(factory=dict)
     """The report's indicators (name -> value), as submitted."""
+    in_place_of: str | None = None
+    """Name of the agency the task was first given to, when it has passed to another (its
+    agency ceased, or the rules were amended); ``None`` while it is with that agency."""
 
 
 @attrs.frozen
@@ -74,6 +77,8 @@ class Shortfall:
     """Days late on arrival, or days overdue on the report's date."""
     waived: bool = False
     """The consolidator consolidated without it."""
+    in_place_of: str | None = None
+    """Name of the agency the task was first given to, when it has passed to another."""
 
 
 @attrs.frozen
@@ -180,6 +185,14 @@ class Report:
     """Data of the charts."""
     text: dict[str, str]
     """Every label in the report's language."""
+
+
+def agency_label(item: TaskResult | Shortfall, text: dict[str, str]) -> str:
+    """The agency answering for a task, and the one it answers in place of when the task has
+    passed to it: ``Sở Nội vụ (thay Ủy ban nhân dân huyện Can Lộc)``."""
+    if item.in_place_of is None:
+        return item.agency_name
+    return f"{item.agency_name} ({text['in_place_of'].format(name=item.in_place_of)})"
 
 
 RATE_HEADS = (

@@ -48,7 +48,12 @@ def _check_agency(plan: Plan, code: str) -> None:
         members = ", ".join(groups[code].members)
         raise NotFound("agency", code, f"{code!r} is a group; name one of its members: {members}")
     codes = [a.code for a in plan.agencies]
-    raise NotFound("agency", code, "agencies are named by code" + suggest(code, codes))
+    lowered = {c.lower(): c for c in [*codes, *groups]}
+    if code.lower() in lowered:  # codes are lower case: SO-YT is so-yt
+        hint = f"; did you mean {lowered[code.lower()]!r}? (codes are written in lower case)"
+    else:
+        hint = suggest(code.lower(), codes)
+    raise NotFound("agency", code, "agencies are named by code" + hint)
 
 
 def _uid(plan: Plan, year: int, unit: str, code: str, role: str) -> str:

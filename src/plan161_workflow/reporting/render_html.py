@@ -11,6 +11,7 @@ from plan161_workflow.reporting.document import (
     Shortfall,
     TaskResult,
     UnitResult,
+    agency_label,
     overview_sentences,
     rate_cells,
 )
@@ -161,7 +162,7 @@ def _unit(report: Report, unit: UnitResult) -> str:
     for t in unit.tasks:
         late = t.days_late or 0
         cells = [
-            _e(t.agency_name),
+            _e(agency_label(t, text)),
             _e(t.state),
             _e(_date(t.due, report)),
             _e(_date(t.reported_on, report)),
@@ -203,13 +204,14 @@ def _shortfalls(report: Report, items: tuple[Shortfall, ...], days: str) -> str:
         return f"<p>{_e(text['none'])}</p>"
     waived = any(s.waived for s in items)
     rows = "".join(
-        f"<tr><td>{_e(s.agency_name)}</td><td>{_e(s.unit)}. {_e(s.unit_title)}</td>"
+        f"<tr><td>{_e(agency_label(s, text))}</td><td>{_e(s.unit)}. {_e(s.unit_title)}</td>"
         f'<td class="num">{_e(_date(s.due, report))}</td><td class="num">{s.days_late}</td>'
         + (f"<td>{_e(text['waived']) if s.waived else ''}</td>" if waived else "")
         + "</tr>"
         for s in items
     )
-    heads = (text["agency"], text["unit"], text["due"], text[days]) + (("",) if waived else ())
+    heads: tuple[str, ...] = (text["agency"], text["unit"], text["due"], text[days])
+    heads += (text["note"],) if waived else ()
     widths = (28, 0, 12, 10) + ((17,) if waived else ())
     return (
         '<table class="data">'

@@ -7,6 +7,7 @@ from plan161_workflow.reporting.document import (
     RATE_HEADS,
     Report,
     Shortfall,
+    agency_label,
     overview_sentences,
     rate_cells,
 )
@@ -34,17 +35,19 @@ def _shortfalls(report: Report, items: tuple[Shortfall, ...], days: str) -> list
     text = report.text
     if not items:
         return [text["none"], ""]
+    waived = any(s.waived for s in items)  # the note column only when some row has a note
     rows: list[list[object]] = [
         [
-            s.agency_name,
+            agency_label(s, text),
             f"{s.unit}. {s.unit_title}",
             _date(s.due, report),
             s.days_late,
-            text["waived"] if s.waived else "",
+            *([text["waived"] if s.waived else ""] if waived else []),
         ]
         for s in items
     ]
-    return _table([text["agency"], text["unit"], text["due"], text[days], ""], rows)
+    heads = [text["agency"], text["unit"], text["due"], text[days]]
+    return _table(heads + ([text["note"]] if waived else []), rows)
 
 
 def _overview(report: Report) -> list[str]:
@@ -101,7 +104,7 @@ def render_md(report: Report) -> str:
         out += [f"#### {unit.id}. {unit.title}", ""]
         rows: list[list[object]] = [
             [
-                t.agency_name,
+                agency_label(t, text),
                 t.state,
                 _date(t.due, report),
                 _date(t.reported_on, report),

@@ -15,6 +15,7 @@ from typing import Any
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import NotFound
+from plan161_workflow.model.plan import Plan
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
 from plan161_workflow.reporting.document import (
@@ -55,7 +56,7 @@ def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]
     rows = engine.store.conn.execute(
         f"""SELECT id, COALESCE(area, duty), {metrics.AGENCY_COLUMN}, state, due,
                    substr(reported_at, 1, 10), days_late, json_extract(report, '$.summary'), rating,
-                   json_extract(report, '$.indicators')
+                   json_extract(report, '$.indicators'), original_agency
             FROM tasks WHERE year = ? ORDER BY id""",
         (year,),
     )
@@ -66,6 +67,7 @@ def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]
                 task_id=r[0],
                 agency=r[2],
                 agency_name=agency_name(plan, r[2], lang),
+                in_place_of=_in_place_of(plan, r[2], r[10], lang),
                 state=state_name(r[3], lang),
                 due=dt.date.fromisoformat(r[4]) if r[4] else None,
                 reported_on=dt.date.fromisoformat(r[5]) if r[5] else None,
@@ -76,8 +78,17 @@ def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]
             )
         )
     for tasks in out.values():
-        tasks.sort(key=lambda t: vietnamese_key(t.agency_name))
+        tasks.sort(
+            key=lambda t: (vietnamese_key(t.agency_name), vietnamese_key(t.in_place_of or ""))
+        )
     return out
+
+
+def _in_place_of(plan: Plan, agency: str, original: str | None, lang: Lang) -> str | None:
+    """The name of the agency a task was first given to, when another holds it now."""
+    if not original or original == agency:
+        return None
+    return agency_name(plan, original, lang)
 
 
 def _shortfalls(
@@ -88,7 +99,7 @@ def _shortfalls(
     rows = engine.store.conn.execute(
         f"""SELECT {metrics.AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
                    reported_at IS NULL,
-                   CAST(julianday(?) - julianday(due) AS INTEGER)
+                   CAST(julianday(?) - julianday(due) AS INTEGER), original_agency
             FROM tasks
             WHERE year = ? AND due IS NOT NULL
               AND (days_late > 0 OR (reported_at IS NULL AND due < ?))""",
@@ -96,10 +107,11 @@ def _shortfalls(
     )
     late: list[Shortfall] = []
     missing: list[Shortfall] = []
-    for agency, unit, due, days, absent, overdue in rows:
+    for agency, unit, due, days, absent, overdue, original in rows:
         item = Shortfall(
             agency=agency,
             agency_name=agency_name(plan, agency, lang),
+            in_place_of=_in_place_of(plan, agency, original, lang),
             unit=unit,
             unit_title=unit_title(plan, unit, lang),
             due=dt.date.fromisoformat(due),
@@ -108,7 +120,13 @@ def _shortfalls(
         )
         (missing if absent else late).append(item)
     for items in (late, missing):
-        items.sort(key=lambda s: (vietnamese_key(s.agency_name), s.unit))
+        items.sort(
+            key=lambda s: (
+                vietnamese_key(s.agency_name),
+                vietnamese_key(s.in_place_of or ""),
+                s.unit,
+            )
+        )
     return late, missing
 
 

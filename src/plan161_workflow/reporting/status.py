@@ -141,6 +141,12 @@ def _median(value: float | None) -> str:
     return f"{value:g}"
 
 
+def _share(part: int, whole: int) -> str:
+    """``part`` of ``whole`` as a percentage, rounded once from the counts (the data's rates are
+    already rounded to four decimals: rounding those again can differ, 80.65% -> 80.7%)."""
+    return percent(part / whole if whole else None, "en")
+
+
 def _figures_row(label: str, figures: dict[str, Any]) -> list[object]:
     """One line of the rates tables: a label, then the figures."""
     return [
@@ -149,8 +155,8 @@ def _figures_row(label: str, figures: dict[str, Any]) -> list[object]:
         figures["received"],
         figures["on_time"],
         figures["late"],
-        percent(figures["reporting_rate"], "en"),
-        percent(figures["on_time_rate"], "en"),
+        _share(figures["received"], figures["expected"]),
+        _share(figures["on_time"], figures["expected"]),
         _median(figures["median_days_late"]),
     ]
 
@@ -166,9 +172,9 @@ def status_text(data: dict[str, Any]) -> str:
         "Tình trạng / states",
         table(["state", "tasks"], list(data["states"].items()), right=[1]),
         "",
-        f"Tỷ lệ báo cáo / reporting rate: {percent(t['reporting_rate'], 'en')} "
+        f"Tỷ lệ báo cáo / reporting rate: {_share(t['received'], t['expected'])} "
         f"({t['received']}/{t['expected']}); đúng hạn / on time: "
-        f"{percent(t['on_time_rate'], 'en')} ({t['on_time']}/{t['expected']}); "
+        f"{_share(t['on_time'], t['expected'])} ({t['on_time']}/{t['expected']}); "
         f"trung vị ngày chậm / median days late: {_median(t['median_days_late'])}",
         f"Không có hạn / no deadline (outside the rates): {t['no_deadline']}",
         "",

@@ -156,11 +156,28 @@ class _Write:
 
 
 class Store:
-    """One connection to a plan161 database."""
+    """One connection to a plan161 database.
 
-    def __init__(self, path: str | os.PathLike[str] | None) -> None:
+    Args:
+        path: the database file, or ``None`` for a private in-memory database.
+        create: make the tables in a missing or empty file; when false such a file is refused.
+        read_only: never write (``schema.connect``); ``write()`` raises ``StoreError``.
+
+    Raises:
+        StoreError: the file cannot be used (``schema.connect``).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str] | None,
+        *,
+        create: bool = True,
+        read_only: bool = False,
+    ) -> None:
         self.path = None if path is None else os.fspath(path)
-        self.db: sqlite_utils.Database = schema.connect(path)
+        self.read_only = read_only and path is not None
+        """Opened to read only: every write is refused."""
+        self.db: sqlite_utils.Database = schema.connect(path, create=create, read_only=read_only)
         self.conn: sqlite3.Connection = self.db.conn
         self._depth = 0
         self._updates: dict[tuple[str, ...], str] = {}
@@ -191,6 +208,10 @@ class Store:
         return self._write
 
     def _begin(self) -> None:
+        if self.read_only:
+            raise StoreError(
+                f"{self.path} was opened read-only; open it with Engine.open(path) to change it"
+            )
         self._lock.acquire()
         if self._depth:
             self._depth += 1
@@ -250,8 +271,18 @@ class Store:
         """Copy the database to ``target`` with SQLite's online backup (writers may run).
 
         Raises:
-            StoreError: the copy could not be written.
+            StoreError: the copy could not be written (its folder is missing or not writable).
         """
+        folder = os.path.dirname(os.path.abspath(target))
+        if not os.path.isdir(folder):
+            raise StoreError(
+                f"cannot back up to {os.fspath(target)}: the folder {folder} does not exist"
+            )
+        if not os.access(folder, os.W_OK):
+            raise StoreError(
+                f"cannot back up to {os.fspath(target)}: the folder {folder} is not writable "
+                "by this user"
+            )
         try:
             dest = sqlite3.connect(os.fspath(target))
             try:

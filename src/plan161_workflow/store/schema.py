@@ -77,47 +77,145 @@ def create_tables(conn: sqlite3.Connection) -> None:
         MIGRATIONS[version](conn)
 
 
-def connect(path: str | os.PathLike[str] | None) -> sqlite_utils.Database:
-    """Open (creating if needed) a plan161 database; ``None`` is in memory.
+def connect(
+    path: str | os.PathLike[str] | None, *, create: bool = True, read_only: bool = False
+) -> sqlite_utils.Database:
+    """Open a plan161 database; ``None`` is in memory.
+
+    Args:
+        path: the database file, or ``None`` for a private in-memory database.
+        create: make the tables in a missing or empty file (``Engine(plan, db=...)``). When
+            false, a missing or empty file is refused and nothing is written (``Engine.open``).
+        read_only: never write: no tables made, no migration, no change of journal mode, and
+            SQLite refuses any write on the connection (``PRAGMA query_only``). The file is opened
+            with ``mode=ro`` when it or its folder is not writable by this process; a database in
+            WAL mode can then be read only while its ``-shm`` file exists (a writer has it open).
 
     Raises:
-        StoreError: not a SQLite file, another program's database, a newer schema, or unusable.
+        StoreError: missing or empty (when not ``create`` or ``read_only``), not a SQLite file,
+            another program's database, a newer schema, or unusable.
     """
-    target = ":memory:" if path is None else os.fspath(path)
-    if path is not None:
-        _refuse_foreign_file(Path(target))
+    if path is None:
+        return _connect_memory()
+    target = os.fspath(path)
+    file = Path(target)
+    _refuse_foreign_file(file)
+    if (read_only or not create) and not _has_content(file):
+        raise StoreError(_absent(target))
+    if not read_only and file.exists() and not os.access(file, os.W_OK):
+        raise StoreError(
+            f"cannot write {target}: the file is read-only for this user; open it read-only "
+            "to read it (Engine.open(path, read_only=True)), or make it writable"
+        )
     conn: sqlite3.Connection | None = None
     try:
-        conn = sqlite3.connect(
-            target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-        )
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn = _sqlite(file, read_only)
         app_id, version = _header(conn)
+        if app_id == 0 and not _has_tables(conn) and (read_only or not create):
+            raise StoreError(
+                f"{target} is an empty SQLite database, not a plan161 database "
+                "(nothing was written to it)"
+            )
         if app_id not in (0, APPLICATION_ID) or (app_id == 0 and _has_tables(conn)):
-            conn.close()
             raise StoreError(
                 f"{target} is a SQLite database of another program; "
                 "give plan161 a new file or one it created"
             )
         if version > SCHEMA_VERSION:
-            conn.close()
             raise StoreError(
                 f"{target} has schema version {version}, newer than this library's "
                 f"{SCHEMA_VERSION}; upgrade plan161-workflow to open it"
             )
-        if path is not None:
+        conn.execute("PRAGMA foreign_keys = ON")
+        if read_only:
+            # An older schema is read as it is: migrations add only what writes use.
+            conn.execute("PRAGMA query_only = ON")
+        else:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        if app_id == 0:
-            _create(conn)
-        elif version < SCHEMA_VERSION:
-            _migrate(conn, version)
+            if app_id == 0:
+                _create(conn)
+            elif version < SCHEMA_VERSION:
+                _migrate(conn, version)
     except sqlite3.DatabaseError as exc:
         if conn is not None:
             conn.close()  # a failed open (a bad file, a failed migration) keeps no handle
-        raise StoreError(f"cannot use {target} as a plan161 database: {exc}") from exc
+        raise StoreError(_cannot_open(file, exc, read_only)) from exc
+    except BaseException:
+        if conn is not None:
+            conn.close()
+        raise
     return sqlite_utils.Database(conn)
+
+
+def _connect_memory() -> sqlite_utils.Database:
+    conn = sqlite3.connect(
+        ":memory:", isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    _create(conn)
+    return sqlite_utils.Database(conn)
+
+
+def _sqlite(file: Path, read_only: bool) -> sqlite3.Connection:
+    """A connection to ``file``: read-write (SQLite creates a missing file), or, to read a file
+    that this process may not write or whose folder it may not write, ``mode=ro``."""
+    target: str | Path = file
+    if read_only and not (os.access(file, os.W_OK) and os.access(_folder(file), os.W_OK)):
+        # SQLite's URI: the path percent-encoded ('?' and '#' included), read-only.
+        target = file.absolute().as_uri() + "?mode=ro"
+    conn = sqlite3.connect(
+        target,
+        isolation_level=None,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        check_same_thread=False,
+        uri=isinstance(target, str),
+    )
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _folder(file: Path) -> Path:
+    return file.absolute().parent
+
+
+def _has_content(file: Path) -> bool:
+    return file.is_file() and file.stat().st_size > 0
+
+
+def _absent(target: str) -> str:
+    """What a missing or empty file is, for a caller that expected a database there."""
+    if not os.path.exists(target):
+        return f"{target} does not exist"
+    return f"{target} is empty: not a plan161 database (it was left as it is)"
+
+
+def _cannot_open(file: Path, exc: sqlite3.DatabaseError, read_only: bool) -> str:
+    """Why SQLite could not open ``file``: a folder this process may not write is named."""
+    folder = _folder(file)
+    name = getattr(exc, "sqlite_errorname", "")
+    if not folder.is_dir():
+        return f"cannot use {file}: the folder {folder} does not exist; create it first"
+    if name in ("SQLITE_READONLY_DIRECTORY", "SQLITE_CANTOPEN") and not os.access(folder, os.W_OK):
+        if read_only:
+            return (
+                f"cannot read {file}: it is a database in WAL mode, and SQLite must create "
+                f"{file.name}-shm beside it to read it, but the folder {folder} is not writable "
+                "by this user; make the folder writable, or copy the database to a writable "
+                "folder and read the copy"
+            )
+        if not file.exists():
+            return (
+                f"cannot create {file}: the folder {folder} is not writable by this user; "
+                "choose a writable folder"
+            )
+        return (
+            f"cannot write {file}: the folder {folder} is not writable by this user, and SQLite "
+            f"keeps {file.name}-wal and {file.name}-shm beside the database; make the folder "
+            "writable, or work on a copy in a writable folder"
+        )
+    return f"cannot use {file} as a plan161 database: {exc}"
 
 
 def _refuse_foreign_file(path: Path) -> None:
@@ -169,21 +267,35 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
 
 
 def remove_database(path: str | os.PathLike[str]) -> None:
-    """Delete a plan161 database file and its WAL files.
+    """Delete a plan161 database file and its WAL files (nothing when the file is missing).
+
+    An empty file (0 bytes) holds nothing to lose and is deleted as well.
 
     Raises:
-        StoreError: the file is not a plan161 database (it is left alone).
+        StoreError: the file is not a plan161 database, or its folder is not writable (either
+            way it is left alone).
     """
     target = Path(path)
     _refuse_foreign_file(target)
-    conn = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
-    try:
-        app_id, _ = _header(conn)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"{target} is not a plan161 database; it was left alone") from exc
-    finally:
-        conn.close()
-    if app_id != APPLICATION_ID:
-        raise StoreError(f"{target} is not a plan161 database; it was left alone")
+    if not target.exists():
+        return
+    folder = _folder(target)
+    if not os.access(folder, os.W_OK):
+        raise StoreError(
+            f"cannot replace {target}: the folder {folder} is not writable by this user; "
+            "the database was left alone"
+        )
+    if _has_content(target):
+        conn = sqlite3.connect(target.absolute().as_uri() + "?mode=ro", uri=True)
+        try:
+            app_id, _ = _header(conn)
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{target} cannot be read as a SQLite database ({exc}); it was left alone"
+            ) from exc
+        finally:
+            conn.close()
+        if app_id != APPLICATION_ID:
+            raise StoreError(f"{target} is not a plan161 database; it was left alone")
     for suffix in ("", "-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)

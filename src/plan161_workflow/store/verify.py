@@ -3,7 +3,8 @@
 The chain catches an event that was changed, inserted or removed with plain SQL. Someone who can
 rewrite the file can also recompute every later hash: keep the head hash (``VerifyReport.head``)
 somewhere else, and pass it back as ``expect_head`` to prove the history up to it did not change
-since (events appended after it are fine: the hash must still be in the chain).
+since (events appended after it are fine: the hash must still be in the chain). The first 16 hex
+digits that ``VerifyReport.summary`` prints are enough, in either case.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 import attrs
 
+from plan161_workflow.errors import PayloadError
 from plan161_workflow.store.chain import GENESIS, canonical, event_hash
 from plan161_workflow.store.repo import EVENT_COLUMNS
 from plan161_workflow.workflow.replay import REPLAYED, replay
@@ -64,13 +66,50 @@ class VerifyReport:
         return "TAMPERED: " + "; ".join(parts)
 
 
+HEAD_MIN_DIGITS = 16
+"""The fewest hex digits of a kept head ``verify`` accepts: the 16 that ``summary`` prints (64 bits;
+a shorter prefix would be easy to match by grinding a forged history)."""
+
+_HEX = frozenset("0123456789abcdef")
+
+
+def head_prefix(expect_head: str) -> str:
+    """A kept head hash as ``verify`` compares it: the whole SHA-256 (64 hex digits) or a prefix
+    of at least ``HEAD_MIN_DIGITS``, in either case, spaces around it ignored; lower case.
+
+    Raises:
+        PayloadError: not text, or not 16 to 64 hex digits.
+    """
+    if not isinstance(expect_head, str):
+        raise PayloadError(
+            f"expect_head must be text (a head hash), not {type(expect_head).__name__}"
+        )
+    text = expect_head.strip().lower()
+    if not text or not set(text) <= _HEX or not HEAD_MIN_DIGITS <= len(text) <= 64:
+        raise PayloadError(
+            f"expect_head {expect_head!r} is not a head hash: give the head that verify printed, "
+            f"{HEAD_MIN_DIGITS} to 64 hex digits (0-9, a-f), such as "
+            "'29f199592bfe223f'"
+        )
+    return text
+
+
 def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyReport:
-    """Recompute the chain and replay every task; report the first break and every mismatch."""
+    """Recompute the chain and replay every task; report the first break and every mismatch.
+
+    ``expect_head`` is a head hash kept elsewhere, whole or its first 16 or more hex digits
+    (``head_prefix``): the report fails unless some event's hash starts with it.
+
+    Raises:
+        PayloadError: ``expect_head`` is not a head hash, or matches more than one event.
+    """
+    prefix = None if expect_head is None else head_prefix(expect_head)
     first_bad: int | None = None
     problem = ""
     previous, expected_seq, count = GENESIS, 1, 0
     # A head kept elsewhere still holds when later events were appended: it must be in the chain.
-    head_found = expect_head in (None, GENESIS)
+    head_found = prefix is None or GENESIS.startswith(prefix)
+    matches: list[int] = []
     cursor = conn.execute(f"SELECT {', '.join(EVENT_COLUMNS)} FROM events ORDER BY seq")
     while rows := cursor.fetchmany(_BATCH):
         for row in rows:
@@ -93,11 +132,18 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
                         "previous event's hash)"
                     )
             previous, expected_seq = event["hash"], seq + 1
-            head_found = head_found or event["hash"] == expect_head
+            if prefix is not None and len(matches) < 2 and str(event["hash"]).startswith(prefix):
+                matches.append(seq)
+    if len(matches) > 1:
+        raise PayloadError(
+            f"expect_head {prefix!r} matches events {matches[0]} and {matches[1]}; "
+            "give more digits of the head hash"
+        )
+    head_found = head_found or bool(matches)
     head = previous if count else GENESIS
     if first_bad is None and not head_found:
         first_bad = expected_seq - 1
-        kept = (expect_head or "")[:16]
+        kept = (prefix or "")[:16]
         problem = (
             f"no event has the head hash kept elsewhere ({kept}; the head is now {head[:16]}): "
             "history was rewritten"

@@ -1,0 +1,160 @@
+"""What the command line accepts: days, years, text and output files, checked before any work.
+
+A bad value is a usage error (exit status 2) that names the option, shows what was given and
+says what to write instead. Text is normalised to NFC, so a name typed in decomposed form (NFD,
+as some keyboards and macOS file names give it) is the same text as in the rules and reports.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+import click
+
+FIRST_YEAR = 1900
+"""The earliest year a command accepts (in ``--year``, ``--years`` and days)."""
+LAST_YEAR = 2999
+"""The latest year a command accepts: a plan's years are far inside, and date arithmetic on a
+day near the end of the calendar (9999-12-31) would overflow."""
+YEAR = click.IntRange(FIRST_YEAR, LAST_YEAR)
+"""A reporting year."""
+SQLITE_MAX = 2**63 - 1
+"""The largest whole number SQLite stores: the bound of cursors and limits."""
+
+_DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_YEARS = re.compile(r"([0-9]+)(?:-([0-9]+))?")
+
+
+class Day(click.ParamType[dt.date]):
+    """A day written YYYY-MM-DD, between ``FIRST_YEAR`` and ``LAST_YEAR``; gives a ``date``."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> dt.date:
+        if isinstance(value, dt.date):
+            return value
+        text = str(value).strip()
+        found = _DAY.fullmatch(text)
+        if found is None:
+            self.fail(f"{text!r}: write a day as YYYY-MM-DD, e.g. 2024-12-05", param, ctx)
+        year, month, day = (int(g) for g in found.groups())
+        if not 1 <= month <= 12:
+            self.fail(f"{text!r}: there is no month {month}; months are 01 to 12", param, ctx)
+        last = calendar.monthrange(year, month)[1]
+        if not 1 <= day <= last:
+            self.fail(
+                f"{text!r}: that day does not exist; month {month:02d} of {year} has {last} days",
+                param,
+                ctx,
+            )
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            self.fail(
+                f"{text!r}: give a day between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31",
+                param,
+                ctx,
+            )
+        return dt.date(year, month, day)
+
+
+class Text(click.ParamType[str]):
+    """Text from the command line, in NFC."""
+
+    name = "text"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        text = str(value)
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail(f"{text!r} holds bytes that are not UTF-8 text", param, ctx)
+        return unicodedata.normalize("NFC", text)
+
+
+class OutputFile(click.ParamType[str]):
+    """A file to write: its folder must exist and be writable; ``-`` is standard output when
+    ``dash`` is allowed. The file is not opened here."""
+
+    name = "file"
+
+    def __init__(self, *, dash: bool = True) -> None:
+        self.dash = dash
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        text = os.fspath(value) if isinstance(value, os.PathLike) else str(value)
+        if text == "-":
+            if self.dash:
+                return text
+            self.fail("'-' (standard output) cannot take a database: give a file name", param, ctx)
+        stdout = " or '-' for standard output" if self.dash else ""
+        if not text.strip():
+            self.fail(f"an empty name: give a file name{stdout}", param, ctx)
+        path = Path(text)
+        if path.is_dir():
+            self.fail(f"{text} is a folder: give a file name inside it{stdout}", param, ctx)
+        folder = path.absolute().parent
+        if not folder.is_dir():
+            self.fail(
+                f"{text}: the folder {folder} does not exist; create it first "
+                f"(mkdir -p {folder}), or give another path",
+                param,
+                ctx,
+            )
+        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+            self.fail(f"{text}: this user may not write there; give another path", param, ctx)
+        return text
+
+
+def parse_years(text: str, allowed: range | None = None) -> range:
+    """``2023-2025`` or ``2024`` -> a range of years, inside ``allowed`` when given.
+
+    Raises:
+        click.BadParameter: not of that form (``2023-`` included), or outside ``allowed``.
+    """
+    found = _YEARS.fullmatch(text.replace(" ", ""))
+    if found is None:
+        raise click.BadParameter(
+            f"{text!r}: write a year (2024) or a range (2023-2025)", param_hint="--years"
+        )
+    first = int(found.group(1))
+    last = int(found.group(2) or first)
+    years = range(first, last + 1)
+    if not years:
+        raise click.BadParameter(
+            f"{text!r}: the first year is after the last", param_hint="--years"
+        )
+    bounds = allowed if allowed is not None else range(FIRST_YEAR, LAST_YEAR + 1)
+    if years.start < bounds.start or years.stop > bounds.stop:
+        which = "the plan's reporting years are" if allowed is not None else "years run from"
+        raise click.BadParameter(
+            f"{text!r}: {which} {bounds.start}-{bounds.stop - 1}", param_hint="--years"
+        )
+    return years
+
+
+def parse_year_list(text: str, allowed: range | None = None) -> list[int]:
+    """``2023,2025``, ``2023-2024,2025`` or any single year or range -> the years, in order and
+    each once, inside ``allowed`` when given.
+
+    Raises:
+        click.BadParameter: an empty item, an item not a year or a range, or outside ``allowed``.
+    """
+    items = text.split(",")
+    if any(not item.strip() for item in items):
+        raise click.BadParameter(
+            f"{text!r}: an empty item; write years and ranges separated by commas "
+            "(2023,2025 or 2023-2024,2025)",
+            param_hint="--years",
+        )
+    years = {y for item in items for y in parse_years(item.strip(), allowed)}
+    return sorted(years)

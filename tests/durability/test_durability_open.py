@@ -1,0 +1,246 @@
+"""Opening a database: only ``Engine(plan, db=...)`` creates one; ``Engine.open`` refuses a missing
+or empty file and leaves it as it is; the commands that only read never write to the file, and
+a database in a folder this user may not write is read, or refused with a message naming the
+folder."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from durable_kit import clock
+
+from plan161_workflow.cli import main
+from plan161_workflow.engine import Engine
+from plan161_workflow.errors import StoreError
+from plan161_workflow.model.plan import Plan
+from plan161_workflow.store import schema
+
+ROOT = Path(__file__).resolve().parents[2]
+AMENDED = ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml"
+TASK = "2024/II.1/so-tttt"
+
+READERS: list[list[str]] = [
+    ["status", "--year", "2024", "--as-of", "2024-12-05"],
+    ["status", "--year", "2024", "--as-of", "2024-12-05", "--json"],
+    ["verify"],
+    ["report", "--year", "2024", "--format", "md", "-o", "-"],
+    ["changes", "--limit", "3"],
+    ["notices", "--as-of", "2024-11-23"],
+    ["amend", "--dry-run", "--rules", str(AMENDED), "--as-of", "2024-12-01"],
+]
+"""Commands that only read, with the arguments they need (``backup`` is tested apart)."""
+NAMES = ["status", "status-json", "verify", "report", "changes", "notices", "amend-dry-run"]
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """Every file in ``folder`` (the database, and any -wal or -shm beside it) by content."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+@pytest.mark.parametrize("command", READERS, ids=NAMES)
+def test_a_reading_command_refuses_an_empty_file_and_leaves_it_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    empty = tmp_path / "e.db"
+    empty.touch()
+    status, _out, err = _run(capsys, *command, "--db", str(empty))
+    assert status == 1
+    assert err.startswith("error: ")
+    assert "is empty" in err
+    assert f"plan161 simulate RULES --db {empty}" in err  # how to create one, for a CLI user
+    assert "Engine(" not in err
+    assert "Traceback" not in err
+    assert _files(tmp_path) == {"e.db": hashlib.sha256(b"").hexdigest()}  # no tables, no WAL
+
+
+def _downgrade_to_v1(db: Path) -> None:
+    """Make ``db`` what schema version 1 wrote: opening it to write would migrate it."""
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("DROP INDEX events_request")
+        conn.execute("ALTER TABLE events DROP COLUMN request_key")
+        conn.execute("PRAGMA user_version = 1")
+
+
+@pytest.fixture
+def old_db(db: Path) -> Path:
+    """A version-1 database with a history to read: a report, a send back."""
+    with Engine.open(db, clock=clock()) as eng:
+        eng.fire(TASK, "submit", actor="so-tttt", report={"summary": "Đã tổ chức"})
+        eng.fire(TASK, "send_back", actor="so-ldtbxh", reason="bổ sung")
+    _downgrade_to_v1(db)
+    return db
+
+
+@pytest.mark.parametrize("command", READERS, ids=NAMES)
+def test_a_reading_command_writes_nothing(
+    old_db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    before = _files(old_db.parent)
+    status, out, err = _run(capsys, *command, "--db", str(old_db))
+    assert status == 0, err
+    assert out
+    assert _files(old_db.parent) == before  # not migrated, no -wal or -shm left beside it
+
+
+def test_backup_reads_the_database_and_the_copy_without_writing_them(
+    old_db: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _files(old_db.parent)
+    target = tmp_path_factory.mktemp("copies") / "copy.db"
+    status, out, err = _run(capsys, "backup", "--db", str(old_db), "--to", str(target))
+    assert status == 0, err
+    assert "intact" in out
+    assert _files(old_db.parent) == before
+    assert sorted(_files(target.parent)) == ["copy.db"]
+    with contextlib.closing(sqlite3.connect(target)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # the copy, as it was
+
+
+def test_engine_open_never_creates_a_database(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.db"
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    header_only = tmp_path / "header-only.db"  # a SQLite file without a table
+    with contextlib.closing(sqlite3.connect(header_only)) as conn:
+        conn.execute("VACUUM")
+    before = _files(tmp_path)
+    for path, says in (
+        (missing, "does not exist"),
+        (empty, "is empty"),
+        (header_only, "an empty SQLite database"),
+    ):
+        for read_only in (False, True):
+            with pytest.raises(StoreError, match=says) as caught:
+                Engine.open(path, read_only=read_only)
+            assert str(path) in str(caught.value)
+    assert _files(tmp_path) == before
+
+
+def test_engine_creates_a_database_in_an_empty_file(tmp_path: Path, plan: Plan) -> None:
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    with Engine(plan, db=empty, clock=clock()) as eng:
+        assert len(eng.open_cycle(2024)) == 35
+    with Engine.open(empty, read_only=True) as eng:
+        assert len(eng.tasks(year=2024)) == 35
+
+
+def test_a_read_only_engine_refuses_to_write_and_leaves_the_file_as_it_was(db: Path) -> None:
+    before = _files(db.parent)
+    with Engine.open(db, clock=clock(), read_only=True) as eng:
+        assert eng.verify().ok
+        with pytest.raises(StoreError, match="opened read-only"):
+            eng.fire(TASK, "start", actor="so-tttt")
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            eng.store.conn.execute("DELETE FROM events")  # SQLite itself refuses a write
+    assert _files(db.parent) == before
+
+
+def test_a_read_only_engine_reads_an_older_schema_without_migrating_it(old_db: Path) -> None:
+    before = _files(old_db.parent)
+    with Engine.open(old_db, read_only=True) as eng:
+        assert eng.verify().ok
+        assert len(eng.tasks(year=2024)) == 35
+    assert _files(old_db.parent) == before  # still version 1
+    with Engine.open(old_db) as eng:  # opened to write, it is migrated
+        assert eng.verify().ok
+    with contextlib.closing(sqlite3.connect(old_db)) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
+
+
+def test_replacing_an_empty_file_creates_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "e.db"
+    empty.touch()
+    schema.remove_database(empty)  # an empty file holds nothing to lose
+    assert not empty.exists()
+    other = tmp_path / "other.db"
+    with contextlib.closing(sqlite3.connect(other)) as conn:
+        conn.execute("CREATE TABLE foo (bar TEXT)")
+    before = _files(tmp_path)
+    with pytest.raises(StoreError, match="not a plan161 database; it was left alone"):
+        schema.remove_database(other)
+    assert _files(tmp_path) == before
+
+
+def test_a_backup_into_a_missing_folder_says_so(db: Path, tmp_path: Path) -> None:
+    target = tmp_path / "no-such-folder" / "copy.db"
+    with Engine.open(db, read_only=True) as eng, pytest.raises(StoreError) as caught:
+        eng.backup(target)
+    assert f"the folder {target.parent} does not exist" in str(caught.value)
+    assert not target.parent.exists()
+
+
+# -- a folder this user may not write ---------------------------------------------------------
+
+needs_permissions = pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0,
+    reason="root writes any folder: file permissions cannot make one read-only",
+)
+
+
+@contextlib.contextmanager
+def _read_only(folder: Path) -> Iterator[None]:
+    mode = folder.stat().st_mode
+    folder.chmod(0o555)
+    try:
+        yield
+    finally:
+        folder.chmod(mode)
+
+
+@needs_permissions
+@pytest.mark.parametrize("command", READERS, ids=NAMES)
+def test_in_a_read_only_folder_a_reading_command_says_the_folder_must_be_writable(
+    db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    before = _files(db.parent)
+    with _read_only(db.parent):
+        status, _out, err = _run(capsys, *command, "--db", str(db))
+    assert status == 1
+    assert err.startswith("error: cannot read ")
+    assert f"the folder {db.parent} is not writable" in err
+    assert "Traceback" not in err
+    assert "unable to open database file" not in err
+    assert _files(db.parent) == before
+
+
+@needs_permissions
+@pytest.mark.parametrize("command", READERS, ids=NAMES)
+def test_in_a_read_only_folder_a_database_in_use_can_be_read(
+    db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    with contextlib.closing(sqlite3.connect(db)) as writer:
+        writer.execute("SELECT count(*) FROM events").fetchone()  # its -wal and -shm exist
+        with _read_only(db.parent):
+            status, out, err = _run(capsys, *command, "--db", str(db))
+    assert status == 0, err
+    assert out
+
+
+@needs_permissions
+def test_replacing_a_database_in_a_read_only_folder_is_refused_and_leaves_it(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _files(db.parent)
+    with _read_only(db.parent):
+        status, _out, err = _run(
+            capsys, "simulate", str(AMENDED), "--db", str(db), "--years", "2023", "--replace"
+        )
+    assert status == 1
+    assert f"the folder {db.parent} is not writable" in err
+    assert "is not a plan161 database" not in err
+    assert _files(db.parent) == before
