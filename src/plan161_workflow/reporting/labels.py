@@ -11,7 +11,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.plan import Plan, Workflow
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -241,8 +241,12 @@ def check_lang(lang: str) -> Lang:
     return "vi" if lang == "vi" else "en"
 
 
-def state_name(state: str, lang: Lang) -> str:
-    """A workflow state as readers see it (a custom state shows its own name)."""
+def state_name(state: str, lang: Lang, workflow: Workflow | None = None) -> str:
+    """A workflow state as readers see it: the name the rules' ``labels`` give it, else the
+    library's name for a default state, else its own name with ``_`` as spaces."""
+    label = workflow.label(state) if workflow else None
+    if label is not None:
+        return label.name if lang == "vi" else label.name_en
     return STATE_NAMES[lang].get(state, state.replace("_", " "))
 
 

@@ -52,6 +52,7 @@ def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
 
 def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]:
     plan = engine.plan
+    workflow = engine.cycle_book(year).plan.workflow
     ratings = {r.code: (r.name if lang == "vi" else r.name_en) for r in plan.rating_scale}
     rows = engine.store.conn.execute(
         f"""SELECT id, COALESCE(area, duty), {metrics.AGENCY_COLUMN}, state, due,
@@ -68,7 +69,7 @@ def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]
                 agency=r[2],
                 agency_name=agency_name(plan, r[2], lang),
                 in_place_of=_in_place_of(plan, r[2], r[10], lang),
-                state=state_name(r[3], lang),
+                state=state_name(r[3], lang, workflow),
                 due=dt.date.fromisoformat(r[4]) if r[4] else None,
                 reported_on=dt.date.fromisoformat(r[5]) if r[5] else None,
                 days_late=r[6],
@@ -176,7 +177,7 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang) -> Charts:
     )
     return Charts(
         states=wf.states,
-        state_names=tuple(state_name(s, lang) for s in wf.states),
+        state_names=tuple(state_name(s, lang, wf) for s in wf.states),
         by_unit=tuple((str(k[0]), tuple(v.values())) for k, v in by_unit),
         on_time=tuple(sorted(on_time, key=lambda a: vietnamese_key(a.name))),
         years=years,
