@@ -168,7 +168,9 @@ def test_the_due_day_itself_is_not_overdue_at_any_hour(opened: Engine) -> None:
     assert len(opened.overdue(dt.datetime(2024, 11, 30, 17, 0, tzinfo=dt.UTC))) == 31
 
 
-@pytest.mark.parametrize("as_of", ["2024-12-01", None, 20241201])
+@pytest.mark.parametrize(
+    "as_of", ["2024-12-01", None, 20241201, dt.date(1, 1, 1), dt.date(9999, 12, 31)]
+)
 def test_a_day_must_be_a_date(opened: Engine, as_of: object) -> None:
     for query in (opened.overdue, opened.notices):
         with pytest.raises(PayloadError, match="as_of"):

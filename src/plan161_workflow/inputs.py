@@ -14,6 +14,14 @@ from collections.abc import Iterable
 from plan161_workflow.clock import today
 from plan161_workflow.errors import PayloadError
 
+FIRST_YEAR = 1900
+"""The earliest year a day or reporting year may fall in."""
+LAST_YEAR = 2999
+"""The latest: a plan's years are far inside, and date arithmetic on a day near the end of the
+calendar (9999-12-31) would overflow."""
+SQLITE_MAX = 2**63 - 1
+"""The largest whole number SQLite stores: the bound of cursors and limits."""
+
 _BLANK_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf"})
 """Spaces, separators, control and format characters (zero-width space, BOM, ...)."""
 
@@ -59,24 +67,30 @@ def day(value: object, what: str = "as_of") -> dt.date:
         PayloadError: neither a date nor a datetime.
     """
     if isinstance(value, dt.datetime):
-        return today(value)
-    if isinstance(value, dt.date):
-        return value
-    raise PayloadError(
-        f"{what} must be a date (datetime.date(2024, 12, 2)) or a datetime, not {_kind(value)}"
-    )
+        value = today(value)
+    if not isinstance(value, dt.date):
+        raise PayloadError(
+            f"{what} must be a date (datetime.date(2024, 12, 2)) or a datetime, not {_kind(value)}"
+        )
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise PayloadError(
+            f"{what} must fall between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31, not {value}"
+        )
+    return value
 
 
-def whole(value: object, what: str, minimum: int | None = None) -> int:
-    """A whole number (not a bool), at least ``minimum``.
+def whole(value: object, what: str, minimum: int | None = None, maximum: int = SQLITE_MAX) -> int:
+    """A whole number (not a bool) from ``minimum`` to ``maximum`` (what SQLite can store).
 
     Raises:
-        PayloadError: not a whole number, or below ``minimum``.
+        PayloadError: not a whole number, or out of range.
     """
     if isinstance(value, bool) or not isinstance(value, int):
         raise PayloadError(f"{what} must be a whole number, not {_kind(value)}")
     if minimum is not None and value < minimum:
         raise PayloadError(f"{what} must be at least {minimum}, not {value}")
+    if value > maximum:
+        raise PayloadError(f"{what} must be at most {maximum}, not {value}")
     return value
 
 

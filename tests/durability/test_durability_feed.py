@@ -17,7 +17,7 @@ from durable_kit import Writer, clock
 
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
-from plan161_workflow.errors import WorkflowError
+from plan161_workflow.errors import PayloadError, WorkflowError
 from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.feed import Change
 
@@ -116,8 +116,9 @@ def test_the_feed_lists_every_applied_change_once_in_commit_order(busy: Path) ->
         assert eng.changes(after=middle, limit=100_000) == [c for c in everything if c.seq > middle]
         assert eng.changes(after=seqs[-1]) == []
         assert len(eng.changes()) == min(100, len(everything))  # the default limit
-        with pytest.raises(ValueError, match="limit"):
-            eng.changes(limit=0)
+        for bad in ({"limit": 0}, {"limit": 2**64}, {"after": 10**20}, {"after": -1}):
+            with pytest.raises(PayloadError, match=next(iter(bad))):
+                eng.changes(**bad)
 
         # A change made after the last poll is the next thing the poller gets.
         eng.open_cycle(2025)

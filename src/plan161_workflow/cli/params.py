@@ -16,15 +16,10 @@ from pathlib import Path
 
 import click
 
-FIRST_YEAR = 1900
-"""The earliest year a command accepts (in ``--year``, ``--years`` and days)."""
-LAST_YEAR = 2999
-"""The latest year a command accepts: a plan's years are far inside, and date arithmetic on a
-day near the end of the calendar (9999-12-31) would overflow."""
+from plan161_workflow.inputs import FIRST_YEAR, LAST_YEAR
+
 YEAR = click.IntRange(FIRST_YEAR, LAST_YEAR)
 """A reporting year."""
-SQLITE_MAX = 2**63 - 1
-"""The largest whole number SQLite stores: the bound of cursors and limits."""
 
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
 _YEARS = re.compile(r"([0-9]+)(?:-([0-9]+))?")

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
-from plan161_workflow.cli.params import SQLITE_MAX, OutputFile
+from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.errors import PayloadError, StoreError
+from plan161_workflow.inputs import SQLITE_MAX
 from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.verify import HEAD_MIN_DIGITS, dumps_report, head_prefix
 

@@ -30,8 +30,11 @@ class Queries(EngineBase):
 
         ``report.ok`` is True when intact; otherwise ``first_bad_event`` names the first event
         that was changed, inserted or removed, and ``task_problems`` every task whose stored state
-        disagrees with its history. ``expect_head`` (a head hash kept elsewhere) also catches a
-        history rewritten with recomputed hashes.
+        disagrees with its history. ``expect_head`` (a head hash kept elsewhere, whole or its
+        first 16 or more hex digits) also catches a history rewritten with recomputed hashes.
+
+        Raises:
+            PayloadError: ``expect_head`` is not such a hash or prefix, or matches two events.
         """
         return verify(self.store.conn, expect_head)
 
@@ -40,9 +43,13 @@ class Queries(EngineBase):
 
         The cursor is the change's ``seq``: poll with the last one seen to resume without missing
         or repeating a change. Refused attempts are history, not changes, and are not listed.
+
+        Raises:
+            PayloadError: ``after`` is not a whole number from 0, or ``limit`` not one from 1
+                (either up to what SQLite stores).
         """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
+        after = inputs.whole(after, "after", minimum=0)
+        limit = inputs.whole(limit, "limit", minimum=1)
         rows = self.store.event_rows(after=after, limit=limit, applied_only=True)
         return [change_from_row(r) for r in rows]
 
