@@ -9,6 +9,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from tests.test_engine import VERIFIED
 
 from plan161_workflow import Engine, load_rules
 from plan161_workflow.clock import FakeClock, today
@@ -24,25 +25,6 @@ HA_TINH = ROOT / "rules" / "ha-tinh-161.yaml"
 REORGANISED = ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml"
 VERIFIED_RULES = ROOT / "tests" / "rules" / "valid" / "verified-workflow.yaml"
 
-VERIFIED = Workflow(
-    states=("assigned", "in_progress", "reported", "verified", "consolidated", "evaluated"),
-    initial="assigned",
-    final="evaluated",
-    transitions=(
-        WorkflowTransition("start", ("assigned",), "in_progress", "responsible"),
-        WorkflowTransition(
-            "submit", ("assigned", "in_progress"), "reported", "responsible", requires="report"
-        ),
-        WorkflowTransition("verify", ("reported",), "verified", "consolidator"),
-        WorkflowTransition(
-            "send_back", ("reported", "verified"), "in_progress", "consolidator", "reason"
-        ),
-        WorkflowTransition("consolidate", ("verified",), "consolidated", "consolidator"),
-        WorkflowTransition("evaluate", ("consolidated",), "evaluated", "evaluator", "rating"),
-    ),
-    actions=DEFAULT_WORKFLOW.actions,
-)
-"""A "verified" step between reported and consolidated (as in tests/test_engine.py)."""
 
 VIETNAMESE = Workflow(
     states=(

@@ -33,8 +33,8 @@ WORKFLOW = """workflow:
 """
 
 
-def problems(*changes: tuple[str, str]) -> list[tuple[str, str]]:
-    text = BASE
+def problems(*changes: tuple[str, str], base: str = BASE) -> list[tuple[str, str]]:
+    text = base
     for old, new in changes:
         assert old in text, old
         text = text.replace(old, new, 1)
@@ -294,13 +294,7 @@ VERIFIED_STATES = "states: [assigned, in_progress, reported, verified, consolida
 
 
 def verified_problems(*changes: tuple[str, str]) -> list[tuple[str, str]]:
-    text = VERIFIED
-    for old, new in changes:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    with pytest.raises(RulesError) as info:
-        parse_rules(text, "plan.yaml")
-    return [(p.path, p.message) for p in info.value.problems]
+    return problems(*changes, base=VERIFIED)
 
 
 OVERDUE = "a task in a state listed before 'reported' counts as not yet reported and can be "
