@@ -8,7 +8,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import sqlite3
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,3 +248,29 @@ def test_replacing_a_database_in_a_read_only_folder_is_refused_and_leaves_it(
     assert f"the folder {db.parent} is not writable" in err
     assert "is not a plan161 database" not in err
     assert _files(db.parent) == before
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
+    reason="only root skips the tests above, and only setpriv can drop its privileges here",
+)
+def test_as_nobody_the_folder_permission_tests_pass() -> None:
+    """Run as root (as CI is), the permission tests above would never run: run them again as
+    the user ``nobody``, for whom a folder's permissions hold."""
+    done = subprocess.run(
+        [
+            *("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
+            *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
+            *("--rootdir", str(Path(__file__).parents[2]), __file__),
+            *("-k", "read_only_folder or replacing_a_database_in_a_read_only"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    summary = done.stdout.strip().splitlines()[-1]
+    assert " passed" in summary
+    assert "skipped" not in summary
+    assert "failed" not in summary
