@@ -257,9 +257,13 @@ def test_replacing_a_database_in_a_read_only_folder_is_refused_and_leaves_it(
 def test_as_nobody_the_folder_permission_tests_pass() -> None:
     """Run as root (as CI is), the permission tests above would never run: run them again as
     the user ``nobody``, for whom a folder's permissions hold."""
+    nobody = ("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups")
+    probe = [*nobody, sys.executable, "-c", f"open({__file__!r}); import plan161_workflow"]
+    if subprocess.run(probe, capture_output=True, cwd=tempfile.gettempdir()).returncode:
+        pytest.skip("nobody cannot read this checkout or its Python")
     done = subprocess.run(
         [
-            *("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"),
+            *nobody,
             *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
             *("--rootdir", str(Path(__file__).parents[2]), __file__),
             *("-k", "read_only_folder or replacing_a_database_in_a_read_only"),
