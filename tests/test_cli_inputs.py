@@ -234,7 +234,59 @@ def test_a_bad_output_path_is_a_usage_error_before_any_work(
 def test_a_failed_write_says_why_without_an_errno() -> None:
     with pytest.raises(click.ClickException) as caught:
         write_output("/dev/full", "x" * 100_000)
-    assert caught.value.message == "cannot write /dev/full: no space left on device"
+    assert caught.value.message.startswith("cannot write /dev/full: no space left on device;")
+    assert Path("/dev/full").is_char_device()  # written as it is, never replaced
+
+
+def test_a_failed_write_leaves_the_previous_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "bao-cao.html"
+    target.write_text("the report of yesterday", encoding="utf-8")
+
+    def disk_full(_fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("plan161_workflow.cli.base.os.fsync", disk_full)
+    with pytest.raises(click.ClickException, match="no space left on device"):
+        write_output(str(target), "x" * 100_000)
+    assert target.read_text(encoding="utf-8") == "the report of yesterday"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bao-cao.html"]
+
+
+def test_a_database_is_never_written_over(
+    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    victim = tmp_path / "victim.db"
+    victim.write_bytes(db.read_bytes())
+    for args in (
+        ("report", "--db", db, "--year", "2024", "-o", victim),
+        ("simulate", RULES, "--db", tmp_path / "new.db", "--years", "2024", "--report", victim,
+         "--replace"),
+    ):  # fmt: skip
+        status, _out, err = _run(capsys, *args)
+        assert status == 1, err
+        assert f"{victim} is a SQLite database; it was left as it is" in err
+        assert victim.read_bytes() == db.read_bytes()
+    assert not (tmp_path / "new.db").exists()  # refused before simulating
+
+
+def test_simulate_keeps_an_existing_report_without_replace(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    report = tmp_path / "r.html"
+    report.write_text("kept", encoding="utf-8")
+    new = tmp_path / "new.db"
+    status, _out, err = _run(
+        capsys, "simulate", RULES, "--db", new, "--years", "2024", "--report", report
+    )
+    assert status == 1
+    assert "r.html exists" in err
+    assert report.read_text(encoding="utf-8") == "kept"
+    assert not new.exists()
+    status, _out, err = _run(capsys, "simulate", RULES, "--db", new, "--report", new)
+    assert status == 2
+    assert "is the database itself" in err
 
 
 def _commands() -> list[tuple[str, click.Command]]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 
@@ -28,6 +29,7 @@ __all__ = [
     "parse_year_list",
     "parse_years",
     "plural",
+    "refuse_database",
     "write_output",
 ]
 
@@ -75,21 +77,59 @@ def open_engine(db: str, *, read_only: bool) -> Engine:
     return Engine.open(db, read_only=read_only)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_database(path: str) -> None:
+    """Raises ``click.ClickException`` if ``path`` is a SQLite database (never written over)."""
+    target = Path(path)
+    if target.is_file():
+        with target.open("rb") as existing:
+            if existing.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
+                raise click.ClickException(
+                    f"{path} is a SQLite database; it was left as it is: write to another file"
+                )
+
+
 def write_output(path: str, data: str | bytes) -> None:
     """Write ``data`` (text as UTF-8) to ``path``, or to standard output for ``-``.
 
+    The file is written whole or not at all: under a temporary name beside it, then renamed, so
+    a full disk or an interrupted run leaves the previous file as it was. A database is never
+    written over.
+
     Raises:
-        click.ClickException: the file could not be written (the reason, not a raw errno).
+        click.ClickException: the file is a SQLite database, or could not be written (the
+            reason, not a raw errno).
     """
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if path == "-":
         click.echo(raw, nl=False)
         return
+    target = Path(path)
+    refuse_database(path)
+    # A device or a pipe (/dev/stdout, a FIFO) is written as it is: it cannot be replaced.
+    special = target.exists() and not target.is_file()
+    partial = target if special else target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
-        Path(path).write_bytes(raw)
+        with partial.open("wb" if special else "xb") as out:
+            out.write(raw)
+            out.flush()
+            if not special:
+                os.fsync(out.fileno())
+        if not special:
+            os.replace(partial, target)
     except OSError as exc:
+        if not special:
+            partial.unlink(missing_ok=True)
         reason = exc.strerror or type(exc).__name__
-        raise click.ClickException(f"cannot write {path}: {reason.lower()}") from exc
+        raise click.ClickException(
+            f"cannot write {path}: {reason.lower()}; the previous file, if any, is unchanged"
+        ) from exc
+    except BaseException:
+        if not special:
+            partial.unlink(missing_ok=True)
+        raise
 
 
 def plural(count: int, word: str) -> str:

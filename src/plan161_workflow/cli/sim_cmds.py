@@ -12,12 +12,13 @@ import attrs
 import click
 
 from plan161_workflow.calendar import WorkingCalendar
-from plan161_workflow.cli.base import cli, parse_years
+from plan161_workflow.cli.base import cli, parse_years, refuse_database, write_output
+from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import StoreError
-from plan161_workflow.reporting.output import make_report, write_text
+from plan161_workflow.reporting.output import make_report
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
 from plan161_workflow.store.schema import remove_database
@@ -54,8 +55,9 @@ from plan161_workflow.store.schema import remove_database
 )
 @click.option(
     "--report",
-    type=click.Path(dir_okay=False),
-    help="Where to write the last year's report (default: beside the database).",
+    type=OutputFile(dash=False),
+    help="Where to write the last year's report (default: beside the database); an existing "
+    "file is replaced only with --replace, and never a database.",
 )
 @click.option(
     "--replace",
@@ -83,6 +85,12 @@ def simulate_cmd(
     span = parse_years(years, plan.info.years) if years else plan.info.years
     if Path(db).exists() and not replace:
         raise StoreError(f"{db} exists; simulate into a new file, or pass --replace")
+    target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"
+    if Path(target).absolute() == Path(db).absolute():
+        raise click.UsageError(f"--report {target} is the database itself; give another file")
+    refuse_database(target)
+    if Path(target).exists() and not replace:
+        raise StoreError(f"{target} exists; write the report to a new file, or pass --replace")
     params = SimulationParams(seed=seed, send_back_share=send_back_share)
     if late_share is not None or no_show_share is not None:
         params = _override(params, late_share, no_show_share)
@@ -105,8 +113,7 @@ def simulate_cmd(
     except BaseException:
         _discard(partial)
         raise
-    target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"
-    write_text(target, html)
+    write_output(target, html)
     header = (
         f"{'year':<6}{'tasks':>6}{'on time':>9}{'late':>6}{'missing':>9}{'no deadline':>13}"
         f"{'sent back':>11}{'evaluated':>11}{'refused':>9}  consolidator"

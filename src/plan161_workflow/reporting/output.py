@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.reporting.document import Report
@@ -46,10 +45,3 @@ def make_report(
     day = on or default_report_date(engine, year, today)
     doc = build_report(engine, year, on=day, lang=lang, number=number, symbol=symbol)
     return doc, render_report(doc, fmt)
-
-
-def write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` as UTF-8, creating the folder if needed."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text, encoding="utf-8")
