@@ -208,9 +208,25 @@ def _read_only(folder: Path) -> Iterator[None]:
 
 @needs_permissions
 @pytest.mark.parametrize("command", READERS, ids=NAMES)
+def test_in_a_read_only_folder_a_reading_command_reads_a_database_at_rest(
+    db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """No -wal or -shm: nothing waits in a WAL, so the file is read alone and nothing is left."""
+    before = _files(db.parent)
+    with _read_only(db.parent):
+        status, out, err = _run(capsys, *command, "--db", str(db))
+    assert status == 0, err
+    assert out
+    assert _files(db.parent) == before
+
+
+@needs_permissions
+@pytest.mark.parametrize("command", READERS, ids=NAMES)
 def test_in_a_read_only_folder_a_reading_command_says_the_folder_must_be_writable(
     db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
+    """A -wal without its -shm (a writer that did not finish): SQLite must create the -shm."""
+    Path(f"{db}-wal").touch()
     before = _files(db.parent)
     with _read_only(db.parent):
         status, _out, err = _run(capsys, *command, "--db", str(db))
@@ -233,6 +249,26 @@ def test_in_a_read_only_folder_a_database_in_use_can_be_read(
             status, out, err = _run(capsys, *command, "--db", str(db))
     assert status == 0, err
     assert out
+
+
+@needs_permissions
+@pytest.mark.parametrize("command", READERS, ids=NAMES)
+def test_reading_a_read_only_file_leaves_nothing_for_the_next_writer(
+    db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A reader that may not write the file leaves no -wal/-shm (which it would leave unwritable,
+    breaking the next writer's work); the file's owner writes afterwards as before."""
+    before = _files(db.parent)
+    db.chmod(0o444)
+    try:
+        status, out, err = _run(capsys, *command, "--db", str(db))
+    finally:
+        db.chmod(0o644)
+    assert status == 0, err
+    assert out
+    assert _files(db.parent) == before
+    with Engine.open(db, clock=clock()) as eng:
+        eng.fire(TASK, "comment", actor="so-tttt", text="sau khi đọc")
 
 
 @needs_permissions
@@ -266,7 +302,7 @@ def test_as_nobody_the_folder_permission_tests_pass() -> None:
             *nobody,
             *(sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"),
             *("--rootdir", str(Path(__file__).parents[2]), __file__),
-            *("-k", "read_only_folder or replacing_a_database_in_a_read_only"),
+            *("-k", "read_only_folder or replacing_a_database_in_a_read_only or read_only_file"),
         ],
         capture_output=True,
         text=True,

@@ -220,10 +220,7 @@ class Store:
             self._cur.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             self._lock.release()
-            raise StoreError(
-                f"cannot start a write on {self.path or 'memory'}: {exc}; "
-                "another writer held the database too long; try again"
-            ) from exc
+            raise StoreError(_cannot_write(self.path, exc)) from exc
         self._depth = 1
         if self.path is not None:  # another connection may have committed since our last write
             try:
@@ -578,3 +575,26 @@ class Store:
                 rec[key] = json.loads(rec[key])
             out.append(rec)
         return out
+
+
+def _cannot_write(path: str | None, exc: sqlite3.OperationalError) -> str:
+    """Why a write could not start: a lock held too long, or a file this user may not write."""
+    where = path or "memory"
+    name = getattr(exc, "sqlite_errorname", "")
+    if path is not None and name.startswith("SQLITE_READONLY"):
+        stuck = [
+            side
+            for side in (path, f"{path}-wal", f"{path}-shm")
+            if os.path.exists(side) and not os.access(side, os.W_OK)
+        ]
+        if stuck:
+            return (
+                f"cannot write {where}: {', '.join(stuck)} not writable by this user (a reader "
+                "without write access may have left the -wal/-shm files); make them writable, "
+                "or remove the -wal and -shm files while no program has the database open"
+            )
+        return f"cannot write {where}: {exc}"
+    return (
+        f"cannot start a write on {where}: {exc}; another writer held the database too long; "
+        "try again"
+    )
