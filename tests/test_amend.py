@@ -150,8 +150,8 @@ def test_the_amendment_cli_dry_run(running: tuple[Engine, FakeClock], tmp_path: 
         text=True,
         check=True,
     ).stdout
-    assert "31 change(s) would change in open cycles 2024" not in out  # one is skipped
-    assert "30 change(s) would change in open cycles 2024" in out
+    assert "31 task changes would be made" not in out  # one is skipped
+    assert "30 task changes would be made in the open cycle(s) 2024" in out
     skipped = next(line for line in out.splitlines() if "2024/II.1/so-nnptnt" in line)
     assert "finished: left as it is" in skipped
     assert "agencies that would become overdue:" in out

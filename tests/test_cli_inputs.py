@@ -308,3 +308,25 @@ def test_a_name_in_capitals_in_a_command_help_is_one_of_its_arguments(
     words = set(re.findall(r"\b[A-Z][A-Z_]{2,}\b", command.help or ""))
     acronyms = {"HTML", "JSON", "SVG", "WAL"}
     assert words - acronyms <= arguments, f"{name}: {sorted(words - acronyms - arguments)}"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("report", "--year", "2024", "--symbol", "", "-o", "-"), "an empty text"),
+        (("report", "--year", "2024", "--symbol", "A\nB", "-o", "-"), "line break"),
+    ],
+)
+def test_text_options_are_one_line_of_text(
+    db: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], says: str
+) -> None:
+    status, _out, err = _run(capsys, *args, "--db", db)
+    assert status == 2
+    assert says in err
+
+
+def test_an_empty_year_list_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _out, err = _run(capsys, "simulate", RULES, "--db", tmp_path / "x.db", "--years", "")
+    assert status == 2
+    assert "--years" in err
+    assert not (tmp_path / "x.db").exists()

@@ -8,7 +8,7 @@ import json
 import attrs
 import click
 
-from plan161_workflow.cli.base import DATE, DB_OPTION, cli, open_engine
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli, open_engine, plural
 from plan161_workflow.rules import load_rules
 
 _KIND = {
@@ -60,11 +60,13 @@ def amend(
         data["overdue_agencies"] = list(result.overdue_agencies)
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
         return 0
-    verb = "would change" if dry_run else "changed"
     live = [c for c in result.changes if not c.skipped]
+    cycles = ", ".join(map(str, result.open_cycles))
     click.echo(
-        f"rules {result.rules_hash[:16]} ({scope}): {len(live)} change(s) {verb} in "
-        f"open cycles {', '.join(map(str, result.open_cycles)) or 'none'}"
+        f"rules {result.rules_hash[:16]} ({scope}): "
+        f"{len(live)} task {plural(len(live), 'change')} "
+        f"{'would be made' if dry_run else 'made'}"
+        + (f" in the open cycle(s) {cycles}" if cycles else "; no cycle is open")
     )
     for c in result.changes:
         note = (

@@ -71,6 +71,12 @@ class Text(click.ParamType[str]):
             text.encode("utf-8")
         except UnicodeEncodeError:
             self.fail(f"{text!r} holds bytes that are not UTF-8 text", param, ctx)
+        if not text.strip():
+            self.fail("an empty text: give a value, or leave the option out", param, ctx)
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            self.fail(
+                f"{text!r} holds a line break or control character; give one line", param, ctx
+            )
         return unicodedata.normalize("NFC", text)
 
 

@@ -82,7 +82,7 @@ def simulate_cmd(
     and missing count the tasks with a due date, as the report does; "no deadline" the others;
     "refused" counts the requests the engine refused (each is recorded in the history)."""
     plan = load_rules(rules)
-    span = parse_years(years, plan.info.years) if years else plan.info.years
+    span = parse_years(years, plan.info.years) if years is not None else plan.info.years
     if Path(db).exists() and not replace:
         raise StoreError(f"{db} exists; simulate into a new file, or pass --replace")
     target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"

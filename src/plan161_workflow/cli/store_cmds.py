@@ -83,8 +83,8 @@ def changes(db: str, after: int, limit: int, as_json: bool) -> int:
         else:
             click.echo(
                 f"{entry.seq:>8}  {entry.at:%Y-%m-%d %H:%M}  {entry.actor:<18} "
-                f"{entry.trigger:<12} {entry.task_id}  {entry.from_state} -> "
-                f"{entry.to_state}"
+                f"{entry.trigger:<12} {entry.task_id}  {entry.from_state or '-'} -> "
+                f"{entry.to_state or '-'}"
             )
     return 0
 

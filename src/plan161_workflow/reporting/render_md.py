@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from plan161_workflow.reporting.charts import GRID_STYLE
 from plan161_workflow.reporting.document import (
     RATE_HEADS,
@@ -15,7 +17,9 @@ from plan161_workflow.reporting.labels import GRID_NAMES, percent
 
 
 def _cell(value: object) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Text from the database inside one line of Markdown: no raw HTML (a summary holding
+    ``<script>`` shows as text in every renderer), no table break, no line break."""
+    return html.escape(str(value), quote=False).replace("|", "\\|").replace("\n", " ")
 
 
 def _table(heads: list[str], rows: list[list[object]]) -> list[str]:
@@ -137,7 +141,7 @@ def render_md(report: Report) -> str:
             out += [f"**{m.agency_name}**", ""]
             current = m.agency
         about = text["remark_on"].format(unit=m.unit_title)
-        out.append(f"- {m.text} *({_date(m.on, report)}, {about}; {m.task_id})*")
+        out.append(f"- {_cell(m.text)} *({_date(m.on, report)}, {about}; {m.task_id})*")
     if report.remarks:
         out.append("")
     out += [f"## {text['proposals']}", "", f"*{text['generated']}*", ""]
