@@ -11,7 +11,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from plan161_workflow import Engine, Plan, RulesError, load_rules
+from plan161_workflow import Engine, PayloadError, Plan, RulesError, load_rules
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.model.plan import Area
 
@@ -262,3 +262,18 @@ def test_show_lists_the_succession_of_an_amended_plan() -> None:
     assert "-> Sở Nội vụ (so-nv) từ / from 2025-03-01: II.1, II.2, V.1-final-evaluation" in text
     assert "-> Sở Y tế (so-yt) từ / from 2025-03-01: II.4 [45/2025/NĐ-CP]" in text
     assert "Kế thừa" not in plan_text(load_rules(BASE))
+
+
+def test_an_amended_workflow_must_keep_the_states_tasks_are_in(plan: Plan) -> None:
+    from tests.test_engine import VERIFIED
+
+    eng = Engine(attrs.evolve(plan, workflow=VERIFIED), clock=FakeClock(dt.date(2024, 11, 1)))
+    eng.open_cycle(2024)
+    eng.fire("2024/II.1/so-gddt", "submit", actor="so-gddt", report={"summary": "Báo cáo"})
+    eng.fire("2024/II.1/so-gddt", "verify", actor="so-ldtbxh")
+    for dry_run in (True, False):
+        with pytest.raises(PayloadError, match="no state 'verified'"):
+            eng.amend(plan, dry_run=dry_run)
+    assert eng.task("2024/II.1/so-gddt").state == "verified"
+    assert eng.amend(plan, scope="future", dry_run=True).changes == ()
+    assert eng.verify().ok

@@ -248,3 +248,41 @@ def test_consolidating_twice_with_nothing_new_is_refused(opened: Engine) -> None
     with pytest.raises(PayloadError, match="nothing to consolidate"):
         opened.consolidate(2024, actor=CONSOLIDATOR)
     assert len(opened.consolidations(2024)) == records + 1
+
+
+def test_a_refused_call_on_a_year_never_opened_keeps_the_history_intact(engine: Engine) -> None:
+    for call in (
+        lambda: engine.close_cycle(2024, actor="ubnd-tinh"),
+        lambda: engine.consolidate(2030, actor=CONSOLIDATOR),
+    ):
+        with pytest.raises(NotFound):
+            call()
+    assert [e.outcome for e in engine.history("cycle/2024")] == ["refused"]
+    report = engine.verify()
+    assert report.ok, report.summary()
+
+
+def test_a_repeat_in_another_unicode_form_is_the_same_request(opened: Engine) -> None:
+    first = opened.fire(
+        GDDT, "submit", actor="so-gddt", report={"summary": "Báo cáo"}, request_id="r1"
+    )
+    again = opened.fire(
+        GDDT, "submit", actor="so-gddt", report={"summary": nfd("Báo cáo")}, request_id="r1"
+    )
+    assert again == first
+
+
+def test_one_indicator_named_twice_in_two_forms_is_refused(opened: Engine) -> None:
+    report = {"summary": "x", "indicators": {"Số hộ": 3, nfd("Số hộ"): 4}}
+    with pytest.raises(PayloadError, match="name one indicator twice"):
+        opened.fire(GDDT, "submit", actor="so-gddt", report=report)
+    assert opened.task(GDDT).state == "assigned"
+
+
+def test_a_task_id_or_filter_of_the_wrong_type_is_a_payload_error(opened: Engine) -> None:
+    with pytest.raises(PayloadError):
+        opened.task([1])  # type: ignore[arg-type]
+    with pytest.raises(PayloadError):
+        opened.tasks(state={})  # type: ignore[arg-type]
+    with pytest.raises(PayloadError):
+        opened.tasks(year="2024")  # type: ignore[arg-type]

@@ -14,11 +14,14 @@ from collections.abc import Iterable
 from plan161_workflow.clock import today
 from plan161_workflow.errors import PayloadError
 
-FIRST_YEAR = 1900
-"""The earliest year a day or reporting year may fall in."""
-LAST_YEAR = 2999
-"""The latest: a plan's years are far inside, and date arithmetic on a day near the end of the
-calendar (9999-12-31) would overflow."""
+FIRST_YEAR = 1901
+"""The earliest year a day or reporting year may fall in: the first the ``holidays`` package
+knows Vietnam's holidays for."""
+LAST_YEAR = 2099
+"""The latest: the ``holidays`` package knows Vietnam's holidays to 2100, and a reminder counted
+in working days from a day late in the last year needs the next year's calendar."""
+MAX_DAYS = (LAST_YEAR - FIRST_YEAR + 1) * 366
+"""The longest span of days a query may ask for (the whole range above)."""
 SQLITE_MAX = 2**63 - 1
 """The largest whole number SQLite stores: the bound of cursors and limits."""
 
@@ -67,6 +70,10 @@ def day(value: object, what: str = "as_of") -> dt.date:
         PayloadError: neither a date nor a datetime.
     """
     if isinstance(value, dt.datetime):
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:  # converting it could overflow
+            raise PayloadError(
+                f"{what} must fall between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31, not {value}"
+            )
         value = today(value)
     if not isinstance(value, dt.date):
         raise PayloadError(

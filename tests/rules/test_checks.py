@@ -583,3 +583,43 @@ def test_an_order_of_states_is_refused_exactly_when_it_is_not_the_lifecycle_orde
     found = workflow_problems(wf)
     assert all(path.startswith("states[") for path, _ in found), found
     assert lifecycle == (not found), found
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "says"),
+    [
+        (("name: Đã thẩm định,", "name: ' ',"), "workflow.labels[0].name", "a blank name"),
+        (
+            ("{trigger: verify, source: [reported],", "{trigger: verify, source: [],"),
+            "workflow.transitions[2].source",
+            "'verify' has no source state",
+        ),
+        (
+            ("reported_state: reported", "reported_state: assigned"),
+            "workflow.reported_state",
+            "is also the initial state",
+        ),
+        (
+            ("role: consolidator}\n    - {trigger: evaluate", "role: consolidator, requires: "
+             "reason}\n    - {trigger: evaluate"),
+            "workflow.transitions[4].requires",
+            "'consolidate' is fired by Engine.consolidate",
+        ),
+    ],
+)  # fmt: skip
+def test_a_workflow_the_engine_cannot_run_is_refused(
+    change: tuple[str, str], path: str, says: str
+) -> None:
+    found = verified_problems(change)
+    assert any(p == path and says in m for p, m in found), found
+
+
+def test_withdraw_is_reserved_for_amendments() -> None:
+    found = verified_problems(
+        (
+            "    - {trigger: consolidate,",
+            "    - {trigger: withdraw, source: [reported], dest: in_progress, role: responsible}\n"
+            "    - {trigger: consolidate,",
+        )
+    )
+    assert any("'withdraw' is an event the engine records itself" in m for _, m in found), found

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 import attrs
 
+from plan161_workflow import inputs
 from plan161_workflow.clock import Clock, system_clock, today
 from plan161_workflow.errors import (
     NotFound,
@@ -259,8 +260,9 @@ class EngineBase:
 
         Raises:
             NotFound: no such task.
+            PayloadError: ``task_id`` is not text.
         """
-        found = self.store.select_tasks("id = ?", (task_id,))
+        found = self.store.select_tasks("id = ?", (inputs.text(task_id, "the task id"),))
         if not found:
             raise NotFound("task", task_id, "list tasks with Engine.tasks()")
         return found[0]
@@ -273,8 +275,18 @@ class EngineBase:
         area: str | None = None,
         duty: str | None = None,
     ) -> list[Task]:
-        """Tasks matching every filter given (SQL, indexed), ordered by year and id."""
-        values = (year, state, agency, area, duty)
+        """Tasks matching every filter given (SQL, indexed), ordered by year and id.
+
+        Raises:
+            PayloadError: ``year`` is not a whole number, or another filter is not text.
+        """
+        values = (
+            None if year is None else inputs.whole(year, "year"),
+            *(
+                None if v is None else inputs.text(v, name)
+                for name, v in zip(_FILTERS[1:], (state, agency, area, duty), strict=True)
+            ),
+        )
         where = [f"{name} = ?" for name, v in zip(_FILTERS, values, strict=True) if v is not None]
         params = [v for v in values if v is not None]
         return self.store.select_tasks(" AND ".join(where), params)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, cast
 
 from plan161_workflow import inputs
@@ -142,9 +143,10 @@ class Changes(EngineBase):
 
 
 def _request_key(task_id: str, trigger: str, actor: str, args: dict[str, Any]) -> str:
-    """What a request id stands for: its task, trigger, actor and arguments, as JSON."""
+    """What a request id stands for: its task, trigger, actor and arguments, as JSON in NFC
+    (text is stored in NFC, so a repeat typed in NFD is the same request)."""
     try:
-        return canonical([task_id, trigger, actor, args])
+        return unicodedata.normalize("NFC", canonical([task_id, trigger, actor, args]))
     except (TypeError, ValueError, RecursionError) as exc:
         raise PayloadError(
             f"the arguments of {trigger!r} on task {task_id!r} must be JSON values "

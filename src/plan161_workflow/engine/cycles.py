@@ -247,7 +247,8 @@ class Cycles(EngineBase):
         ``as_of`` (default: today) is the day on which 'becomes overdue' is judged.
 
         Raises:
-            PayloadError: an unknown scope.
+            PayloadError: an unknown scope; with ``scope="open"``, an amended workflow without a
+                state that tasks of an open cycle are in.
         """
         if scope not in ("open", "future"):
             raise PayloadError(f"scope must be 'open' or 'future', not {scope!r}")
@@ -264,7 +265,15 @@ class Cycles(EngineBase):
                 else:
                     amended = []
                 current = self.store.select_tasks("year = ?", (cycle["year"],))
-                changes += diff_tasks(current, amended, plan.workflow, day)
+                stranded = sorted({t.state for t in current} - set(plan.workflow.states))
+                if stranded:
+                    raise PayloadError(
+                        f"the amended workflow has no state {', '.join(map(repr, stranded))}, "
+                        f"in which tasks of the open {cycle['year']} cycle are; keep the "
+                        "state(s) in the workflow, or amend with scope='future'"
+                    )
+                cycle_workflow = self.book_for(cycle["rules_hash"]).plan.workflow
+                changes += diff_tasks(current, amended, cycle_workflow, day)
         result = Amendment(
             digest, scope, tuple(c["year"] for c in cycles), tuple(changes), applied=not dry_run
         )

@@ -251,7 +251,14 @@ def _records(conn: sqlite3.Connection, histories: dict[str, list[Event]]) -> lis
             out.append(f"cycle {year}: rules {rules_hash[:16]} differ from its history")
         if closed_at != (closed[0] if closed else None):
             out.append(f"cycle {year}: closed_at {closed_at!r} disagrees with its history")
-    orphans = sorted(t for t in histories if t.startswith("cycle/") and t not in seen)
+    # A cycle never opened may still have history: refused attempts at it (a mistyped year).
+    orphans = sorted(
+        t
+        for t, events in histories.items()
+        if t.startswith("cycle/")
+        and t not in seen
+        and any(e["outcome"] == "applied" for e in events)
+    )
     out += [f"cycle {t[6:]}: has history but no row (deleted?)" for t in orphans]
     rows = conn.execute(
         "SELECT c.seq, c.year, c.at, c.actor, c.tasks, c.missing, c.waived, c.recipients, "

@@ -244,12 +244,18 @@ def _report(value: object, trigger: str, task_id: str, where: str) -> dict[str, 
             "e.g. {'so_ho': 12}"
         )
     if indicators:
+        given = len(indicators)
         indicators = {
             text(k, "an indicator name", where): text(v, "an indicator value", where)
             if isinstance(v, str)
             else v
             for k, v in indicators.items()
         }
+        if len(indicators) < given:
+            raise PayloadError(
+                f"report indicators name one indicator twice (the same words in two Unicode "
+                f"forms, NFC and NFD){where}; give each name once"
+            )
         if any(blank(k) for k in indicators):
             raise PayloadError(f"report indicator names must not be blank{where}")
     attachments = value.get("attachments", [])

@@ -17,7 +17,7 @@ from plan161_workflow.workflow.definition import workflow_problems
 NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
 """A state or trigger name: lower-case ASCII letters, digits and '_', not starting with a digit."""
 
-RESERVED = ("create", "open_cycle", "close_cycle", "consolidate_cycle")
+RESERVED = ("create", "withdraw", "open_cycle", "close_cycle", "consolidate_cycle", "amend_cycle")
 """Event names the engine records itself; a trigger may not take them."""
 
 
@@ -41,6 +41,22 @@ def workflow_checks(wf: Workflow) -> Iterator[Found]:
                 f"state {label.state!r} is labelled twice; keep one label per state",
             )
         labelled.add(label.state)
+        for key in ("name", "name_en"):
+            if not getattr(label, key).strip():
+                yield ("workflow", "labels", i, key), f"a blank {key}: name the state"
+    for i, t in enumerate(wf.transitions):
+        if not t.source:
+            yield (
+                ("workflow", "transitions", i, "source"),
+                f"{t.trigger!r} has no source state: list the states it may fire from",
+            )
+    for key in ("initial", "final"):
+        if wf.reported_state == getattr(wf, key):
+            yield (
+                ("workflow", "reported_state"),
+                f"the reported state {wf.reported_state!r} is also the {key} state: a report "
+                f"arrives when a task enters a state between {wf.initial!r} and {wf.final!r}",
+            )
     steps: list[tuple[Path, WorkflowTransition | WorkflowAction]] = [
         *((("workflow", "transitions", i), t) for i, t in enumerate(wf.transitions)),
         *((("workflow", "actions", i), a) for i, a in enumerate(wf.actions)),
@@ -82,6 +98,14 @@ def _trigger(step: WorkflowTransition | WorkflowAction, here: Path) -> Iterator[
             (
                 f"'consolidate' is fired by the consolidator (Engine.consolidate acts as the "
                 f"consolidator), found role {step.role!r}"
+            ),
+        )
+    if name == "consolidate" and step.requires is not None:
+        yield (
+            (*here, "requires"),
+            (
+                "'consolidate' is fired by Engine.consolidate for every ready task and carries "
+                f"nothing; remove requires: {step.requires}"
             ),
         )
     if name == "reassign" and step.requires != "agency":
