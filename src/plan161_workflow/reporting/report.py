@@ -5,17 +5,24 @@ the parts of an official report (Decree 30/2020/NĐ-CP): national title and mott
 number and symbol, place and date, ``BÁO CÁO`` and its subject, content (results by content area,
 agencies late or missing, difficulties raised, proposals), signer and recipients; and the data of
 its charts. ``render_html`` and ``render_md`` print it; ``report_json`` gives plain dicts.
+
+A year's report follows the rules its cycle follows (``Engine.cycle_book``: the version it was
+opened or last amended with), whatever rules the engine was opened with later: its areas and
+duties and their titles, its workflow's states, labels and comment actions, its rating scale, its
+agencies' names, title, place and recipients. Loading newer rules leaves the report of an earlier
+year as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import NotFound
-from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.plan import Plan, Workflow
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
 from plan161_workflow.reporting.document import (
@@ -35,7 +42,6 @@ from plan161_workflow.reporting.labels import (
     check_lang,
     place_date,
     state_name,
-    unit_title,
 )
 from plan161_workflow.rules.convert import CONVERTER
 
@@ -44,15 +50,63 @@ def _cycle_years(engine: Engine) -> list[int]:
     return [int(c["year"]) for c in engine.cycles()]
 
 
+def _cycle_plans(engine: Engine, year: int) -> tuple[Plan, ...]:
+    """The rules of the cycle of ``year``, then those of the earlier cycles, latest first: where
+    the report of ``year`` looks up names (the first that knows a code gives its name). Rules
+    loaded after the cycle was opened are never among them, unless the cycle was amended."""
+    cycles = sorted(
+        ((int(c["year"]), str(c["rules_hash"])) for c in engine.cycles() if int(c["year"]) <= year),
+        reverse=True,
+    )
+    plans: dict[int, Plan] = {}
+    for _, digest in cycles:
+        plan = engine.book_for(digest).plan
+        plans.setdefault(id(plan), plan)
+    return tuple(plans.values())
+
+
+def _agency_name(plans: Sequence[Plan], code: str, lang: Lang) -> str:
+    """The agency's name in ``lang`` by the first of ``plans`` that knows it (its code when none
+    does)."""
+    plan = next((p for p in plans if p.has_agency(code)), None)
+    return agency_name(plan, code, lang) if plan else code
+
+
+def _unit_title(plans: Sequence[Plan], unit: str, lang: Lang) -> str:
+    """The title of an area or duty in ``lang`` by the first of ``plans`` that has it (its id when
+    none does)."""
+    for plan in plans:
+        for u in plan.units():
+            if u.id == unit:
+                return u.title if lang == "vi" else u.title_en
+    return unit
+
+
+def _unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
+    """``units`` (areas and duties with tasks) in the order of ``plan``, then any it does not
+    name (a task kept by an amendment that dropped its area, its report having arrived) by id."""
+    present = set(units)
+    known = [u.id for u in plan.units() if u.id in present]
+    return known + sorted(present - set(known))
+
+
+def _comment_triggers(workflow: Workflow) -> list[str]:
+    """The workflow's actions by which overseers (or any participant) comment: what section III
+    reports (``comment`` in the default workflow)."""
+    return [a.trigger for a in workflow.actions if a.role in ("overseer", "participant")]
+
+
 def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
     """The day of the year's latest consolidation, or ``today`` when it was never consolidated."""
     rows = engine.consolidations(year)
     return dt.datetime.fromisoformat(rows[-1]["at"]).date() if rows else today
 
 
-def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]:
-    plan = engine.plan
-    workflow = engine.cycle_book(year).plan.workflow
+def _tasks(
+    engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]
+) -> dict[str, list[TaskResult]]:
+    plan = plans[0]
+    workflow = plan.workflow
     ratings = {r.code: (r.name if lang == "vi" else r.name_en) for r in plan.rating_scale}
     rows = engine.store.conn.execute(
         f"""SELECT id, COALESCE(area, duty), {metrics.AGENCY_COLUMN}, state, due,
@@ -67,8 +121,8 @@ def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]
             TaskResult(
                 task_id=r[0],
                 agency=r[2],
-                agency_name=agency_name(plan, r[2], lang),
-                in_place_of=_in_place_of(plan, r[2], r[10], lang),
+                agency_name=_agency_name(plans, r[2], lang),
+                in_place_of=_in_place_of(plans, r[2], r[10], lang),
                 state=state_name(r[3], lang, workflow),
                 due=dt.date.fromisoformat(r[4]) if r[4] else None,
                 reported_on=dt.date.fromisoformat(r[5]) if r[5] else None,
@@ -85,17 +139,18 @@ def _tasks(engine: Engine, year: int, lang: Lang) -> dict[str, list[TaskResult]]
     return out
 
 
-def _in_place_of(plan: Plan, agency: str, original: str | None, lang: Lang) -> str | None:
+def _in_place_of(
+    plans: Sequence[Plan], agency: str, original: str | None, lang: Lang
+) -> str | None:
     """The name of the agency a task was first given to, when another holds it now."""
     if not original or original == agency:
         return None
-    return agency_name(plan, original, lang)
+    return _agency_name(plans, original, lang)
 
 
 def _shortfalls(
-    engine: Engine, year: int, on: dt.date, lang: Lang
+    engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]
 ) -> tuple[list[Shortfall], list[Shortfall]]:
-    plan = engine.plan
     waived = {a for rec in engine.consolidations(year) for a in rec["waived"]}
     rows = engine.store.conn.execute(
         f"""SELECT {metrics.AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
@@ -111,10 +166,10 @@ def _shortfalls(
     for agency, unit, due, days, absent, overdue, original in rows:
         item = Shortfall(
             agency=agency,
-            agency_name=agency_name(plan, agency, lang),
-            in_place_of=_in_place_of(plan, agency, original, lang),
+            agency_name=_agency_name(plans, agency, lang),
+            in_place_of=_in_place_of(plans, agency, original, lang),
             unit=unit,
-            unit_title=unit_title(plan, unit, lang),
+            unit_title=_unit_title(plans, unit, lang),
             due=dt.date.fromisoformat(due),
             days_late=int(overdue if absent else days),
             waived=bool(absent) and agency in waived,
@@ -131,22 +186,25 @@ def _shortfalls(
     return late, missing
 
 
-def _remarks(engine: Engine, year: int, lang: Lang) -> list[Remark]:
-    plan = engine.plan
+def _remarks(engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]) -> list[Remark]:
+    triggers = _comment_triggers(plans[0].workflow)
+    if not triggers:
+        return []
     rows = engine.store.conn.execute(
-        """SELECT e.actor, e.task_id, COALESCE(t.area, t.duty), substr(e.at, 1, 10),
-                  json_extract(e.payload, '$.text')
-           FROM events e JOIN tasks t ON t.id = e.task_id
-           WHERE e.trigger = 'comment' AND e.outcome = 'applied' AND t.year = ?
-           ORDER BY e.seq""",
-        (year,),
+        f"""SELECT e.actor, e.task_id, COALESCE(t.area, t.duty), substr(e.at, 1, 10),
+                   json_extract(e.payload, '$.text')
+            FROM events e JOIN tasks t ON t.id = e.task_id
+            WHERE e.trigger IN ({", ".join("?" * len(triggers))}) AND e.outcome = 'applied'
+              AND t.year = ?
+            ORDER BY e.seq""",
+        (*triggers, year),
     )
     out = [
         Remark(
             agency=r[0],
-            agency_name=agency_name(plan, r[0], lang),
+            agency_name=_agency_name(plans, r[0], lang),
             task_id=r[1],
-            unit_title=unit_title(plan, r[2], lang),
+            unit_title=_unit_title(plans, r[2], lang),
             on=dt.date.fromisoformat(r[3]),
             text=r[4],
         )
@@ -155,8 +213,8 @@ def _remarks(engine: Engine, year: int, lang: Lang) -> list[Remark]:
     return sorted(out, key=lambda m: vietnamese_key(m.agency_name))  # stable: seq within agency
 
 
-def _charts(engine: Engine, year: int, on: dt.date, lang: Lang) -> Charts:
-    plan = engine.plan
+def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]) -> Charts:
+    plan = plans[0]
     conn = engine.store.conn
     wf = plan.workflow
     per_unit = metrics.state_counts(conn, wf, years=[year], by=("area",))
@@ -165,7 +223,11 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang) -> Charts:
     rates = [r for r in metrics.rates(conn, years=[year], by=("agency",)) if r.expected]
     on_time = [
         AgencyRate(
-            str(r.key[0]), agency_name(plan, str(r.key[0]), lang), r.on_time, r.received, r.expected
+            str(r.key[0]),
+            _agency_name(plans, str(r.key[0]), lang),
+            r.on_time,
+            r.received,
+            r.expected,
         )
         for r in rates
     ]
@@ -173,7 +235,7 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang) -> Charts:
     cells = metrics.agency_year_grid(conn, on, years=list(years))
     agencies = {a for a, _ in cells}
     named = sorted(
-        ((a, agency_name(plan, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
+        ((a, _agency_name(plans, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
     )
     return Charts(
         states=wf.states,
@@ -188,11 +250,15 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang) -> Charts:
 
 
 def _proposals(
-    engine: Engine, year: int, on: dt.date, lang: Lang, report: dict[str, Any]
+    engine: Engine,
+    year: int,
+    on: dt.date,
+    lang: Lang,
+    report: dict[str, Any],
+    plans: Sequence[Plan],
 ) -> list[str]:
     text = TEXT[lang]
-    plan = engine.plan
-    evaluator = agency_name(plan, engine.holder("evaluator", on, year=year), lang)
+    evaluator = _agency_name(plans, engine.holder("evaluator", on, year=year), lang)
     out = []
 
     def names(items: list[Shortfall]) -> str:
@@ -232,34 +298,35 @@ def build_report(
     """
     language = check_lang(lang)
     text = TEXT[language]
-    plan = engine.plan
     conn = engine.store.conn
     cycles = _cycle_years(engine)
     if year not in cycles:
         opened = ", ".join(map(str, cycles)) or "none"
         raise NotFound("cycle", year, f"cycles in this database: {opened}")
+    plans = _cycle_plans(engine, year)
+    plan = plans[0]  # the rules the cycle follows, not necessarily the engine's latest
     issuer = engine.holder("consolidator", on, year=year)
-    body = plan.agency(issuer) if plan.has_agency(issuer) else None
+    known = next((p for p in plans if p.has_agency(issuer)), None)
+    body = known.agency(issuer) if known else None
     parent = body.parent if body else None
     consolidations = engine.consolidations(year)
     count = number if number is not None else len(consolidations)
     abbr = symbol or abbreviation(body.name if body else issuer)
-    tasks = _tasks(engine, year, language)
+    tasks = _tasks(engine, year, language, plans)
     states = metrics.state_counts(conn, plan.workflow, years=[year], by=("area",))
-    unit_rates = {r.key[0]: r for r in metrics.rates(conn, years=[year], by=("area",))}
+    unit_rates = {str(r.key[0]): r for r in metrics.rates(conn, years=[year], by=("area",))}
     units = [
         UnitResult(
-            id=u.id,
-            title=unit_title(plan, u.id, language),
-            rates=unit_rates[u.id],
-            states=states[(u.id,)],
-            tasks=tuple(tasks[u.id]),
+            id=unit,
+            title=_unit_title(plans, unit, language),
+            rates=unit_rates[unit],
+            states=states[(unit,)],
+            tasks=tuple(tasks[unit]),
         )
-        for u in plan.units()
-        if u.id in unit_rates
+        for unit in _unit_order(plan, unit_rates)
     ]
-    late, missing = _shortfalls(engine, year, on, language)
-    remarks = _remarks(engine, year, language)
+    late, missing = _shortfalls(engine, year, on, language, plans)
+    remarks = _remarks(engine, year, language, plans)
     no_deadline = tuple(
         r[0]
         for r in conn.execute(
@@ -273,7 +340,7 @@ def build_report(
         else [engine.holder(r, on, year=year) for r in plan.expand(plan.roles.recipients)]
     )
     title = plan.info.title if language == "vi" else plan.info.title_en
-    issuer_name = agency_name(plan, issuer, language)
+    issuer_name = _agency_name(plans, issuer, language)
     return Report(
         lang=language,
         year=year,
@@ -281,7 +348,7 @@ def build_report(
         draft=not consolidations,
         nation=text["nation"],
         motto=text["motto"],
-        parent_body=agency_name(plan, parent, language).upper() if parent else "",
+        parent_body=_agency_name(plans, parent, language).upper() if parent else "",
         issuing_body=issuer_name.upper(),
         number=f"{text['number']}: {count if count else '    '}/BC-{abbr}",
         place_date=place_date(plan.info.place, on, language),
@@ -294,13 +361,13 @@ def build_report(
         late=tuple(late),
         missing=tuple(missing),
         remarks=tuple(remarks),
-        proposals=tuple(_proposals(engine, year, on, language, facts)),
+        proposals=tuple(_proposals(engine, year, on, language, facts, plans)),
         recipients=(
-            *(f"{agency_name(plan, c, language)};" for c in recipients_codes),
+            *(f"{_agency_name(plans, c, language)};" for c in recipients_codes),
             text["archive"].format(abbr=abbr),
         ),
         signer=text["signer"],
-        charts=_charts(engine, year, on, language),
+        charts=_charts(engine, year, on, language, plans),
         text=dict(text),
     )
 
