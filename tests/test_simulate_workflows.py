@@ -14,11 +14,12 @@ from tests.test_engine import VERIFIED
 from plan161_workflow import Engine, load_rules
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.errors import Plan161Error
-from plan161_workflow.model.plan import Plan, Workflow, WorkflowAction, WorkflowTransition
+from plan161_workflow.model.plan import Plan, Role, Workflow, WorkflowAction, WorkflowTransition
+from plan161_workflow.model.task import Event
 from plan161_workflow.rules.checks.workflow import workflow_checks
-from plan161_workflow.simulate import SimulationParams, YearSummary, simulate
+from plan161_workflow.simulate import PROGRESS_TEXT, SimulationParams, YearSummary, simulate
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
-from plan161_workflow.workflow.script import Step, script_of
+from plan161_workflow.workflow.script import HELD, Step, held_roles, script_of
 
 ROOT = Path(__file__).resolve().parents[1]
 HA_TINH = ROOT / "rules" / "ha-tinh-161.yaml"
@@ -67,6 +68,92 @@ NO_SEND_BACK = attrs.evolve(
     transitions=tuple(t for t in DEFAULT_WORKFLOW.transitions if t.trigger != "send_back"),
 )
 """The default workflow without a way back for revision."""
+
+
+def in_default(*changed: WorkflowTransition) -> Workflow:
+    """The default workflow with transitions of the same trigger replaced by ``changed``."""
+    new = {t.trigger: t for t in changed}
+    return attrs.evolve(
+        DEFAULT_WORKFLOW,
+        transitions=tuple(new.get(t.trigger, t) for t in DEFAULT_WORKFLOW.transitions),
+    )
+
+
+def with_review(role: Role) -> Workflow:
+    """``VERIFIED`` with a second review route, ``endorse`` by ``role``, declared first."""
+    endorse = WorkflowTransition("endorse", ("reported",), "verified", role, "text")
+    return attrs.evolve(
+        VERIFIED, transitions=(*VERIFIED.transitions[:2], endorse, *VERIFIED.transitions[2:])
+    )
+
+
+COORDINATED_REVIEW = with_review("coordinating")
+"""Two routes from the reported state: only tasks with coordinating agencies can take the first."""
+OVERSEEN_REVIEW = with_review("overseer")
+"""Two routes from the reported state: the first only in a plan with overseers."""
+SHARED_REVIEW = with_review("participant")
+"""Two routes from the reported state: any agency with a role in the plan may take the first."""
+SUBMIT_WITHOUT_REPORT = in_default(
+    WorkflowTransition("submit", ("assigned", "in_progress"), "reported", "responsible")
+)
+"""The report arrives, but the engine takes none."""
+START_WITH_TEXT = in_default(
+    WorkflowTransition("start", ("assigned",), "in_progress", "responsible", "text"),
+    WorkflowTransition("submit", ("in_progress",), "reported", "responsible", "report"),
+)
+"""A compulsory start, with a text."""
+DRAFT_THEN_SEND = Workflow(
+    states=("assigned", "drafted", "reported", "consolidated", "evaluated"),
+    initial="assigned",
+    final="evaluated",
+    transitions=(
+        WorkflowTransition("draft", ("assigned", "drafted"), "drafted", "responsible", "report"),
+        WorkflowTransition("send", ("drafted",), "reported", "responsible"),
+        WorkflowTransition("send_back", ("reported",), "drafted", "consolidator", "reason"),
+        *DEFAULT_WORKFLOW.transitions[-2:],
+    ),
+    actions=DEFAULT_WORKFLOW.actions,
+)
+"""The report is drafted (and may be redrafted), then sent without one."""
+CONSOLIDATOR_ACCEPTS = Workflow(
+    states=("assigned", "accepted", "reported", "consolidated", "evaluated"),
+    initial="assigned",
+    final="evaluated",
+    transitions=(
+        WorkflowTransition("accept", ("assigned",), "accepted", "consolidator"),
+        WorkflowTransition("submit", ("accepted",), "reported", "responsible", "report"),
+        WorkflowTransition("send_back", ("reported",), "accepted", "consolidator", "reason"),
+        *DEFAULT_WORKFLOW.transitions[-2:],
+    ),
+    actions=DEFAULT_WORKFLOW.actions,
+)
+"""The consolidator accepts each task before its agency can report."""
+CONSOLIDATOR_APPROVES = Workflow(
+    states=("assigned", "in_progress", "approved", "reported", "consolidated", "evaluated"),
+    initial="assigned",
+    final="evaluated",
+    transitions=(
+        DEFAULT_WORKFLOW.transitions[0],
+        WorkflowTransition("approve", ("in_progress",), "approved", "consolidator"),
+        WorkflowTransition("submit", ("approved",), "reported", "responsible", "report"),
+        WorkflowTransition("send_back", ("reported",), "approved", "consolidator", "reason"),
+        *DEFAULT_WORKFLOW.transitions[-2:],
+    ),
+    actions=DEFAULT_WORKFLOW.actions,
+)
+"""The consolidator approves the work once started, before its agency can report."""
+HANDED_OVER = attrs.evolve(
+    DEFAULT_WORKFLOW,
+    transitions=(
+        DEFAULT_WORKFLOW.transitions[0],
+        WorkflowTransition("submit", ("assigned",), "reported", "responsible", "report"),
+        WorkflowTransition("hand_over", ("in_progress",), "reported", "coordinating", "report"),
+        WorkflowTransition("send_back", ("reported",), "in_progress", "consolidator", "reason"),
+        WorkflowTransition("return", ("reported",), "assigned", "consolidator", "reason"),
+        *DEFAULT_WORKFLOW.transitions[-2:],
+    ),
+)
+"""Once started, only a coordinating agency can hand the report over (not every task has one)."""
 
 
 def run(plan: Plan, params: SimulationParams | None = None) -> tuple[Engine, list[YearSummary]]:
@@ -160,17 +247,75 @@ def test_without_a_send_back_transition_the_script_has_none() -> None:
 
 
 def test_a_workflow_the_simulation_cannot_deliver_a_report_in_is_refused() -> None:
-    no_report = attrs.evolve(
-        DEFAULT_WORKFLOW,
-        transitions=tuple(
-            attrs.evolve(t, requires=None) if t.trigger == "submit" else t
-            for t in DEFAULT_WORKFLOW.transitions
-        ),
+    by_agency = in_default(
+        WorkflowTransition(
+            "submit", ("assigned", "in_progress"), "reported", "responsible", "agency"
+        )
     )
     with pytest.raises(Plan161Error) as info:
-        script_of(no_report)
+        script_of(by_agency)
     assert "cannot deliver a report" in str(info.value)
     assert "'assigned' to 'reported'" in str(info.value)
+
+
+def test_a_review_every_task_can_take_is_preferred_to_one_declared_before_it() -> None:
+    verify = (Step("verify", "consolidator", None, "reported"),)
+    endorse = (Step("endorse", "overseer", "text", "reported"),)
+
+    assert script_of(COORDINATED_REVIEW).review == verify
+    assert script_of(OVERSEEN_REVIEW, HELD - {"overseer"}).review == verify
+    assert script_of(OVERSEEN_REVIEW).review == endorse  # with overseers: the first declared
+    # With no other route, the coordinating agencies' (tasks without any cannot take it).
+    only = attrs.evolve(
+        COORDINATED_REVIEW,
+        transitions=tuple(t for t in COORDINATED_REVIEW.transitions if t.trigger != "verify"),
+    )
+    assert triggers(script_of(only).review) == ["endorse"]
+
+
+def test_held_roles_name_overseers_only_when_the_plan_has_some(ha_tinh: Plan) -> None:
+    assert held_roles(ha_tinh) == HELD
+    assert held_roles(load_rules(VERIFIED_RULES)) == HELD - {"overseer"}
+    assert "coordinating" not in HELD
+
+
+def test_the_path_to_the_report_takes_any_steps_each_with_what_it_requires() -> None:
+    submit = script_of(SUBMIT_WITHOUT_REPORT)
+    assert submit.submit_from("assigned") == (Step("submit", "responsible", None, "assigned"),)
+
+    drafted = script_of(DRAFT_THEN_SEND)
+    assert drafted.start == ()  # no start without the report
+    assert drafted.submit_from("assigned") == (
+        Step("draft", "responsible", "report", "assigned"),
+        Step("send", "responsible", None, "drafted"),
+    )
+    # Sent back, the report is drafted again before it is sent: a path with a report is preferred.
+    assert triggers(drafted.submit_from("drafted")) == ["draft", "send"]
+
+    text = script_of(START_WITH_TEXT)
+    assert text.start == (Step("start", "responsible", "text", "assigned"),)
+    assert triggers(text.submit_from("assigned")) == ["start", "submit"]
+
+    accepted = script_of(CONSOLIDATOR_ACCEPTS)
+    assert accepted.start == (Step("accept", "consolidator", None, "assigned"),)
+    assert accepted.submit_from("assigned") == (
+        Step("accept", "consolidator", None, "assigned"),
+        Step("submit", "responsible", "report", "accepted"),
+    )
+    assert triggers(accepted.submit_from("accepted")) == ["submit"]
+
+    handed = script_of(HANDED_OVER)
+    assert handed.start == ()  # a task started could then only be reported by a coordinator
+    assert triggers(handed.submit_from("in_progress")) == ["hand_over"]
+    assert handed.send_back == Step("return", "consolidator", "reason", "reported")
+
+    approved = script_of(CONSOLIDATOR_APPROVES)
+    assert triggers(approved.start) == ["start", "approve"]
+    assert [s.role for s in approved.submit_from("assigned")] == [
+        "responsible",
+        "consolidator",
+        "responsible",
+    ]
 
 
 # -- whole simulations ----------------------------------------------------------------------------
@@ -242,6 +387,128 @@ def test_without_a_send_back_transition_nothing_is_sent_back(ha_tinh: Plan) -> N
     assert_well_run(eng, years)
     assert [y.sent_back for y in years] == [0, 0, 0]
     assert all(y.late + y.on_time > 0 for y in years)
+
+
+NEW_WORKFLOWS = {
+    "coordinated-review": COORDINATED_REVIEW,
+    "overseen-review": OVERSEEN_REVIEW,
+    "shared-review": SHARED_REVIEW,
+    "submit-without-report": SUBMIT_WITHOUT_REPORT,
+    "start-with-text": START_WITH_TEXT,
+    "draft-then-send": DRAFT_THEN_SEND,
+    "consolidator-accepts": CONSOLIDATOR_ACCEPTS,
+    "consolidator-approves": CONSOLIDATOR_APPROVES,
+    "handed-over": HANDED_OVER,
+}
+
+
+@pytest.mark.parametrize("rules", [HA_TINH, VERIFIED_RULES], ids=["overseers", "no-overseers"])
+@pytest.mark.parametrize("name", list(NEW_WORKFLOWS))
+def test_each_way_to_the_report_and_through_review_is_well_run(rules: Path, name: str) -> None:
+    """With or without overseers, with tasks with and without coordinating agencies."""
+    plan = attrs.evolve(load_rules(rules), workflow=NEW_WORKFLOWS[name])
+    assert any(u.coordinating for u in plan.units())
+    assert any(not u.coordinating for u in plan.units())
+    assert_well_run(*run(plan, SimulationParams(seed=5, send_back_share=0.3)))
+
+
+def applied(eng: Engine, years: list[YearSummary], trigger: str) -> list[tuple[str, Event]]:
+    return [
+        (t.id, e)
+        for year in years
+        for t in eng.tasks(year=year.year)
+        for e in eng.history(t.id)
+        if e.trigger == trigger and e.outcome == "applied"
+    ]
+
+
+def test_only_the_route_every_task_can_take_is_fired(ha_tinh: Plan) -> None:
+    eng, years = run(attrs.evolve(ha_tinh, workflow=COORDINATED_REVIEW))
+
+    assert_well_run(eng, years)
+    assert applied(eng, years, "verify")
+    fired = {e.trigger for t in eng.tasks() for e in eng.history(t.id)}
+    assert "endorse" not in fired
+
+
+def test_without_overseers_the_consolidator_verifies() -> None:
+    eng, years = run(attrs.evolve(load_rules(VERIFIED_RULES), workflow=OVERSEEN_REVIEW))
+
+    assert_well_run(eng, years)
+    assert {e.actor for _, e in applied(eng, years, "verify")} == {"so-ldtbxh"}
+
+
+def test_with_overseers_an_overseer_endorses(ha_tinh: Plan) -> None:
+    eng, years = run(attrs.evolve(ha_tinh, workflow=OVERSEEN_REVIEW))
+
+    assert_well_run(eng, years)
+    endorsed = applied(eng, years, "endorse")
+    assert endorsed
+    assert {e.actor for _, e in endorsed} == {"ubmttq-tinh"}
+    assert not applied(eng, years, "verify")
+
+
+def test_a_submit_that_takes_no_report_is_fired_without_one(ha_tinh: Plan) -> None:
+    eng, years = run(attrs.evolve(ha_tinh, workflow=SUBMIT_WITHOUT_REPORT))
+
+    assert_well_run(eng, years)
+    submitted = applied(eng, years, "submit")
+    assert submitted
+    assert all("report" not in e.payload for _, e in submitted)
+    assert all(eng.task(task_id).report is None for task_id, _ in submitted)
+
+
+def test_a_drafted_report_is_sent_and_redrafted_when_sent_back(ha_tinh: Plan) -> None:
+    eng, years = run(
+        attrs.evolve(ha_tinh, workflow=DRAFT_THEN_SEND),
+        SimulationParams(seed=5, send_back_share=0.5),
+    )
+
+    assert_well_run(eng, years)
+    drafts, sends = applied(eng, years, "draft"), applied(eng, years, "send")
+    assert drafts
+    assert sends
+    assert all(e.payload["report"]["summary"] for _, e in drafts)
+    assert all("report" not in e.payload for _, e in sends)
+    assert sum(y.sent_back for y in years) > 0
+    # One draft for each sending: after a send_back too.
+    assert sorted(i for i, _ in drafts) == sorted(i for i, _ in sends)
+    assert len(sends) > len({i for i, _ in sends})
+
+
+def test_a_start_that_requires_a_text_is_fired_with_one(ha_tinh: Plan) -> None:
+    eng, years = run(attrs.evolve(ha_tinh, workflow=START_WITH_TEXT))
+
+    assert_well_run(eng, years)
+    started = applied(eng, years, "start")
+    assert started
+    assert {e.payload["text"] for _, e in started} == {PROGRESS_TEXT}
+    assert {i for i, _ in applied(eng, years, "submit")} <= {i for i, _ in started}
+
+
+def test_the_consolidator_accepts_every_task_early_in_the_year(ha_tinh: Plan) -> None:
+    eng, years = run(attrs.evolve(ha_tinh, workflow=CONSOLIDATOR_ACCEPTS))
+
+    assert_well_run(eng, years)
+    accepted = applied(eng, years, "accept")
+    assert {i for i, _ in accepted} == {t.id for t in eng.tasks()}
+    for task_id, e in accepted:
+        assert e.actor == eng.holder("consolidator", today(e.at), year=e.at.year)
+        assert today(e.at) <= dt.date(e.at.year, 6, 30), task_id
+    assert all(t.state != "assigned" for t in eng.tasks())
+
+
+def test_a_step_of_the_consolidator_on_the_way_is_fired_by_the_consolidator(ha_tinh: Plan) -> None:
+    """A task not started beforehand is started, approved and submitted when its report comes."""
+    eng, years = run(attrs.evolve(ha_tinh, workflow=CONSOLIDATOR_APPROVES))
+
+    assert_well_run(eng, years)
+    approved = applied(eng, years, "approve")
+    for _, e in approved:
+        assert e.actor == eng.holder("consolidator", today(e.at), year=e.at.year)
+    submitted = {(i, e.at) for i, e in applied(eng, years, "submit")}
+    assert {(i, e.at) for i, e in approved} & submitted  # on the way, as the report comes
+    assert {(i, e.at) for i, e in approved} - submitted  # in advance, once work started
 
 
 def test_the_same_seed_gives_the_same_history_under_a_declared_workflow(ha_tinh: Plan) -> None:

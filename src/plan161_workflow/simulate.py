@@ -26,7 +26,8 @@ from plan161_workflow.errors import Plan161Error
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.reporting.metrics import rates
-from plan161_workflow.workflow.script import Script, Step, remaining, script_of
+from plan161_workflow.workflow.definition import open_states
+from plan161_workflow.workflow.script import Script, Step, held_roles, remaining, script_of
 
 
 @attrs.frozen
@@ -101,6 +102,7 @@ class YearSummary:
 Action = Callable[[], Any]
 REASON = "Đề nghị bổ sung số liệu"
 REVIEW_TEXT = "Đã kiểm tra, xác nhận báo cáo."
+PROGRESS_TEXT = "Cập nhật tình hình triển khai thực hiện nhiệm vụ."
 COMMENT_TEXT = "Đề nghị làm rõ kết quả và khó khăn, vướng mắc."
 
 
@@ -151,6 +153,8 @@ class _Year:
 
     plan: Plan
     script: Script
+    opened: frozenset[str]
+    """The states before the report."""
 
     def __init__(
         self,
@@ -192,8 +196,9 @@ class _Year:
             return overseers[0] if overseers else self.holder("consolidator")
         return task.agency  # responsible (a coordinating step without coordinators is refused)
 
-    def act(self, task: Task, step: Step, actor: str, text: str = REVIEW_TEXT) -> bool:
-        """Fire ``step`` on ``task`` as ``actor``, carrying what the step requires."""
+    def act(self, task: Task, step: Step, actor: str, text: str | None = None) -> bool:
+        """Fire ``step`` on ``task`` as ``actor``, carrying what the step requires (a text, by
+        default, on the task's progress before the report and on the review after it)."""
         kw: dict[str, Any] = {}
         if step.requires == "report":
             kw["report"] = self.reports.get(task.id)
@@ -202,7 +207,7 @@ class _Year:
         elif step.requires == "rating":
             kw["rating"] = self.rating(task)
         elif step.requires == "text":
-            kw["text"] = text
+            kw["text"] = text or (PROGRESS_TEXT if step.source in self.opened else REVIEW_TEXT)
         return self.fire(task.id, step.trigger, actor, **kw)
 
     def rating(self, task: Task) -> str:
@@ -225,8 +230,8 @@ class _Year:
         path = self.script.submit_from(task.state) or self.script.submit_from(
             self.plan.workflow.initial
         )
-        for step in path:
-            if not self.act(task, step, task.agency):
+        for step in path:  # each by the holder of its role: the consolidator may accept first
+            if not self.act(task, step, self.actor(step, task)):
                 return
 
     def contribute(self, task_id: str, coordinator: str, step: Step) -> None:
@@ -264,11 +269,13 @@ class _Year:
         else:
             arrival = due - dt.timedelta(days=rng.randint(1, 60))
         started = dt.date(self.year, 1, 15) + dt.timedelta(days=rng.randint(0, 150))
-        if rng.random() < beh.start_share:
-            day = started
-            for i, step in enumerate(script.start):
-                day += dt.timedelta(days=rng.randint(1, 20) if i else 0)
-                self.sched.at(self.when(day), partial(self.advance, task.id, (step,)))
+        start = script.start
+        if rng.random() >= beh.start_share:  # the agency does not start; others' steps go on
+            start = start[: next((i for i, s in enumerate(start) if s.role == "responsible"), None)]
+        day = started
+        for i, step in enumerate(start):
+            day += dt.timedelta(days=rng.randint(1, 20) if i else 0)
+            self.sched.at(self.when(day), partial(self.advance, task.id, (step,)))
         for coordinator in task.coordinating:
             if rng.random() < params.contribute_share and script.contribute:
                 day = started + dt.timedelta(days=rng.randint(1, 120))
@@ -301,7 +308,8 @@ class _Year:
     def run(self, progress: Callable[[int], None] | None) -> YearSummary:
         engine, clock, params = self.engine, self.clock, self.params
         self.plan = engine.cycle_book(self.year).plan  # the rules the cycle follows
-        self.script = script_of(self.plan.workflow)
+        self.script = script_of(self.plan.workflow, held_roles(self.plan))
+        self.opened = frozenset(open_states(self.plan.workflow))
         clock.set(max(clock.now, self.when(dt.date(self.year, 1, 2))))
         tasks = engine.open_cycle(self.year)
         dues = [t.due for t in tasks if t.due]

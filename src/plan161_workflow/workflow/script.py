@@ -13,8 +13,21 @@ from collections.abc import Callable, Collection
 import attrs
 
 from plan161_workflow.errors import Plan161Error
-from plan161_workflow.model.plan import Requirement, Role, Workflow, WorkflowTransition
+from plan161_workflow.model.plan import ROLES, Plan, Requirement, Role, Workflow, WorkflowTransition
 from plan161_workflow.workflow.definition import consolidation_states, open_states
+
+HELD: frozenset[Role] = frozenset(
+    {"responsible", "consolidator", "evaluator", "overseer", "participant"}
+)
+"""The roles some agency holds for every task of a plan with overseers: the task's agency, the
+consolidator, the evaluator, the overseers and any agency with a role in the plan. Coordinating
+agencies are not among them: a task may have none."""
+
+
+def held_roles(plan: Plan) -> frozenset[Role]:
+    """The roles some agency holds for every task of ``plan`` (``HELD``, without ``overseer``
+    when the plan names no overseer)."""
+    return HELD if plan.expand(plan.roles.overseers) else HELD - {"overseer"}
 
 
 @attrs.frozen
@@ -36,10 +49,13 @@ class Script:
     """What the simulation fires under one workflow. Paths are steps in order."""
 
     start: tuple[Step, ...]
-    """Optional steps of the responsible agency from the initial state towards the report."""
+    """Steps from the initial state towards the report that carry no report, forward in the
+    order of the states: the responsible agency's are optional (work starts), the others (the
+    consolidator accepting the task, say) are fired for every task."""
     submit: tuple[tuple[str, tuple[Step, ...]], ...]
-    """(open state, the responsible agency's steps delivering the report from it); the last
-    step of each requires the report and leads to the reported state."""
+    """(open state, the steps delivering the report from it): the last one leads to the reported
+    state; each is fired by the holder of its role with what it requires, the report going to
+    the step that requires one (a path with such a step is preferred)."""
     send_back: Step | None
     """The consolidator's step back from the reported state to an open state, with a reason."""
     review: tuple[Step, ...]
@@ -56,10 +72,18 @@ class Script:
         return next((path for s, path in self.submit if s == state), ())
 
 
-def script_of(wf: Workflow) -> Script:
+def script_of(wf: Workflow, held: Collection[Role] = HELD) -> Script:
     """What the simulation fires under ``wf``, by structure: roles, requirements and the
     reported, consolidated and final states; of trigger names only ``consolidate``, which
     ``Engine.consolidate`` fires itself. Triggers requiring an agency are never fired.
+
+    Every path is the shortest of those whose steps only roles of ``held`` fire (the roles
+    some agency holds for every task, ``held_roles(plan)``; by default those of a plan with
+    overseers), so that every task can take it; failing that, of those that coordinating
+    agencies may also fire (tasks without any cannot take it); failing that, of any roles (the
+    engine refuses those steps, and the simulation counts the refusals). A path to the reported
+    state may take steps of any of those roles, each with what it requires, and one with a step
+    that takes the report is preferred. Ties go to the transitions declared first.
 
     Raises:
         Plan161Error: ``wf`` gives the simulation no way to deliver a report from its initial
@@ -68,66 +92,97 @@ def script_of(wf: Workflow) -> Script:
     """
     opened = open_states(wf)
     ready = consolidation_states(wf)[0]
+    reported = wf.reported_state
+    tiers = _tiers(held)
 
-    def prepares(t: WorkflowTransition) -> bool:
-        return t.role == "responsible" and t.requires is None and t.dest in opened
+    def fires(t: WorkflowTransition) -> bool:
+        return t.trigger != "consolidate" and t.requires != "agency"
 
-    def delivers(t: WorkflowTransition) -> bool:
-        return t.role == "responsible" and t.requires == "report" and t.dest == wf.reported_state
+    def delivers(t: WorkflowTransition) -> bool:  # from an open state, before the report
+        return fires(t) and (t.dest in opened or t.dest == reported)
 
     def forward(t: WorkflowTransition) -> bool:
-        return (
-            t.trigger != "consolidate"
-            and t.requires != "agency"
-            and t.dest not in opened
-            and t.dest != wf.reported_state
-        )
+        return fires(t) and t.dest not in opened and t.dest != reported
 
-    reach = {wf.reported_state}
-    submit = {s: _path(wf, s, reach, lambda t: prepares(t) or delivers(t)) for s in opened}
-    paths = {s: p for s, p in submit.items() if p}
+    found = {s: _best(wf, s, {reported}, delivers, tiers, carry=True) for s in opened}
+    paths = {s: f[1] for s, f in found.items() if f}
+    rank = {s: f[0] for s, f in found.items() if f}  # the tier of roles the path needs
     if wf.initial not in paths:
         raise Plan161Error(
-            f"the simulation cannot deliver a report under this workflow: no transition of the "
-            f"responsible agency requiring a report leads from {wf.initial!r} to "
-            f"{wf.reported_state!r}"
+            f"the simulation cannot deliver a report under this workflow: no transitions lead "
+            f"from {wf.initial!r} to {reported!r} that it can fire (it never fires "
+            "'consolidate', a trigger requiring an agency, or one from the reported state)"
         )
     start: list[Step] = []
     state = wf.initial
-    # Forward only (in the order of the states), to a state the report can still leave from.
+    # Forward only (in the order of the states), to a state the report can still leave from
+    # as readily as from the initial state.
     while nxt := next(
         (
             t
             for t in wf.transitions
             if state in t.source
-            and prepares(t)
+            and t.role in tiers[0]
+            and fires(t)
+            and t.requires != "report"
             and t.dest in paths
+            and rank[t.dest] <= rank[wf.initial]
             and wf.states.index(t.dest) > wf.states.index(state)
         ),
         None,
     ):
-        start.append(Step(nxt.trigger, nxt.role, None, state))
+        start.append(Step(nxt.trigger, nxt.role, nxt.requires, state))
         state = nxt.dest
-    back = next(
+    back = min(  # the first declared of those back to where the report leaves most readily
         (
-            Step(t.trigger, t.role, t.requires, wf.reported_state)
+            t
             for t in wf.transitions
             if t.role == "consolidator"
             and t.requires == "reason"
-            and wf.reported_state in t.source
+            and reported in t.source
             and t.dest in paths
         ),
-        None,
+        key=lambda t: rank[t.dest],
+        default=None,
     )
     return Script(
         start=tuple(start),
         submit=tuple(paths.items()),
-        send_back=back,
-        review=_required(wf, wf.reported_state, ready, forward),
-        evaluation=_required(wf, wf.consolidated_state, {wf.final}, forward),
+        send_back=Step(back.trigger, back.role, back.requires, reported) if back else None,
+        review=_required(wf, reported, ready, forward, tiers),
+        evaluation=_required(wf, wf.consolidated_state, {wf.final}, forward, tiers),
         contribute=_action(wf, ("coordinating",)),
         comment=_action(wf, ("overseer", "participant")),
     )
+
+
+def _tiers(held: Collection[Role]) -> tuple[frozenset[str], ...]:
+    """The sets of roles a path may use, in order of preference."""
+    first = frozenset[str](held)
+    return tuple(dict.fromkeys((first, first | {"coordinating"}, frozenset(ROLES))))
+
+
+def _best(
+    wf: Workflow,
+    origin: str,
+    goals: Collection[str],
+    usable: Callable[[WorkflowTransition], bool],
+    tiers: tuple[frozenset[str], ...],
+    *,
+    carry: bool = False,
+) -> tuple[int, tuple[Step, ...]] | None:
+    """(the index of the first tier of roles with a path, the path); with ``carry``, a path
+    with a step that requires the report is preferred within a tier."""
+    for i, roles in enumerate(tiers):
+        for with_report in (True, False) if carry else (False,):
+            found = _path(wf, origin, goals, usable, roles, with_report)
+            if found is not None:
+                return i, found
+    return None
+
+
+_Node = tuple[str, bool]
+"""A state on a path, and whether a step on the way there took the report."""
 
 
 def _path(
@@ -135,24 +190,32 @@ def _path(
     origin: str,
     goals: Collection[str],
     usable: Callable[[WorkflowTransition], bool],
+    roles: Collection[str],
+    with_report: bool,
 ) -> tuple[Step, ...] | None:
-    """The shortest path of ``usable`` transitions from ``origin`` to one of ``goals`` (ties go
-    to the transition declared first), or ``None``."""
-    came: dict[str, tuple[str, WorkflowTransition]] = {}
-    seen, todo = {origin}, deque([origin])
+    """The shortest path of ``usable`` transitions of ``roles`` from ``origin`` to one of
+    ``goals`` (ties go to the transition declared first), or ``None``; with ``with_report``,
+    only a path with a step requiring the report (which may lead from a state to itself)."""
+    first: _Node = (origin, not with_report)
+    came: dict[_Node, tuple[_Node, WorkflowTransition]] = {}
+    seen, todo = {first}, deque([first])
     while todo:
-        state = todo.popleft()
+        node = todo.popleft()
+        state, carried = node
         if state in goals:
+            if not carried:
+                continue  # arrived without the report: a path ends at the goal
             steps: list[Step] = []
-            while state != origin:
-                state, t = came[state]
-                steps.append(Step(t.trigger, t.role, t.requires, state))
+            while node != first:
+                node, t = came[node]
+                steps.append(Step(t.trigger, t.role, t.requires, node[0]))
             return tuple(reversed(steps))
         for t in wf.transitions:
-            if state in t.source and t.dest not in seen and usable(t):
-                seen.add(t.dest)
-                came[t.dest] = (state, t)
-                todo.append(t.dest)
+            nxt = (t.dest, carried or t.requires == "report")
+            if state in t.source and nxt not in seen and t.role in roles and usable(t):
+                seen.add(nxt)
+                came[nxt] = (node, t)
+                todo.append(nxt)
     return None
 
 
@@ -161,8 +224,9 @@ def _required(
     origin: str,
     goals: Collection[str],
     usable: Callable[[WorkflowTransition], bool],
+    tiers: tuple[frozenset[str], ...],
 ) -> tuple[Step, ...]:
-    found = _path(wf, origin, goals, usable)
+    found = _best(wf, origin, goals, usable, tiers)
     if found is None:
         targets = " or ".join(map(repr, sorted(goals)))
         raise Plan161Error(
@@ -170,7 +234,7 @@ def _required(
             "in this workflow (it never fires 'consolidate' there, nor a trigger leading back "
             "before the report or requiring an agency)"
         )
-    return found
+    return found[1]
 
 
 def _action(wf: Workflow, roles: tuple[Role, ...]) -> Step | None:
