@@ -87,7 +87,8 @@ def test_each_figure_is_one_sql_aggregation(tiny_engine: Engine) -> None:
     conn.set_trace_callback(statements.append)
     try:
         metrics.rates(conn, by=("agency", "year"))
-        assert len(statements) == 2  # the counts, and the medians
+        metrics.rates(conn, by=("agency", "year"), as_of=D(2024, 12, 5))
+        assert len(statements) == 2  # the counts and the medians together, now or on a day
         statements.clear()
         metrics.state_counts(conn, tiny_engine.plan.workflow, by=("area",))
         metrics.overdue_by_agency(conn, tiny_engine.plan.workflow, D(2025, 1, 1))
@@ -131,9 +132,11 @@ def test_overdue_as_of_a_date(tiny_engine: Engine) -> None:
     assert metrics.overdue(conn, wf, D(2024, 11, 30), years=[2024]) == []  # the due date itself
     found = metrics.overdue(conn, wf, D(2024, 12, 1), years=[2024])
     assert [(o.task_id, o.days_late, o.state) for o in found] == [
+        ("2024/A1/so-dao-tao", 1, "assigned"),  # reported on 12-30: not yet on 12-01
+        ("2024/A1/so-du-lich", 1, "assigned"),  # reported on 12-02
         ("2024/A2/so-am-nhac", 1, "assigned"),
         ("2024/A2/so-dao-tao", 1, "in_progress"),  # sent back: open again
-    ]
+    ]  # not 2024/A1/so-an-toan, reported during 12-01: the view is of the end of the day
     everything = metrics.overdue(conn, wf, D(2024, 12, 31))
     assert everything[0].task_id == "2023/A1/so-dao-tao"  # most days late first
     assert everything[0].days_late == (D(2024, 12, 31) - D(2023, 11, 30)).days

@@ -18,14 +18,15 @@ from plan161_workflow.clock import system_clock, today
     "--as-of",
     "as_of",
     type=DATE,
-    help="The day (default: today in Vietnam).",
+    help="The day, read as recorded at the end of it (default: today in Vietnam).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per notice and line.")
 def notices(db: str, as_of: dt.date | None, as_json: bool) -> int:
     """List the reminders (before a due date) and escalations (after it) due on a day, for tasks
-    whose report has not arrived. Run nightly without --as-of, it first passes the open tasks
-    of agencies that have ceased to their successors (Engine.apply_succession); with --as-of it
-    reads the database only."""
+    whose report had not arrived by the end of that day (the record as it stood then: a report
+    that arrived later does not hide a notice of that day). Run nightly without --as-of, it
+    first passes the open tasks of agencies that have ceased to their successors
+    (Engine.apply_succession); with --as-of it reads the database only."""
     day = as_of or today(system_clock())
     with open_engine(db, read_only=as_of is not None) as eng:
         if as_of is None:

@@ -32,13 +32,19 @@ _YEAR = click.option("--year", required=True, type=YEAR, help="Reporting year.")
 @cli.command()
 @DB_OPTION
 @_YEAR
-@click.option("--as-of", "as_of", type=DATE, help="Day overdue is judged on (default: today).")
+@click.option(
+    "--as-of",
+    "as_of",
+    type=DATE,
+    help="Show the cycle as recorded at the end of this day (default: today in Vietnam).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys) for machines.")
 def status(db: str, year: int, as_of: dt.date | None, as_json: bool) -> int:
     """The cycle of --year at a glance: tasks by state, rates, overdue agencies with days late.
 
-    The JSON depends only on the database and --as-of: the same database gives identical output.
-    Reads the database only.
+    Everything is as recorded at the end of the --as-of day: a report that arrived later is not
+    counted, and a task not reported by then is overdue. The JSON depends only on the database
+    and --as-of: the same database gives identical output. Reads the database only.
     """
     day = as_of or system_clock().date()
     with open_engine(db, read_only=True) as engine:
@@ -133,25 +139,44 @@ def report(
 )
 def calendar(rules: str, agency: str, years_text: str | None, output: str) -> int:
     """Write every deadline of the agency given by --agency in the plan of RULES as iCalendar
-    events with reminders."""
+    events with reminders.
+
+    Agencies that cease (successors in RULES) are followed as the engine follows them: a
+    deadline and its reminders go to the agency that holds the task on the day it falls, and the
+    successor's event says whom it replaces ("thay ..."). An agency that has ceased by then gets
+    none of it; the command says what passed to its successors."""
     plan = load_rules(rules)
     years = parse_year_list(years_text, plan.info.years) if years_text else list(plan.info.years)
     result = agency_calendar(plan, agency, years, stamp=system_clock())
     write_output(output, result.calendar.to_ical())
     skipped = ", ".join(f"{u} ({y})" for y, u in result.skipped)
+    ceased = plan.agency(agency).valid_to
+    passed = ", ".join(f"{u} ({y}) to {h}" for y, u, h in result.handed_over)
     click.echo(
         f"wrote {result.events} events to {output}"
-        + (f"; skipped {len(result.skipped)} without a deadline: {skipped}" if skipped else ""),
+        + (f" ({result.inherited} in place of ceased agencies)" if result.inherited else "")
+        + (f"; skipped {len(result.skipped)} without a deadline: {skipped}" if skipped else "")
+        + (f"; {agency} ceased on {ceased}, passed to its successors: {passed}" if passed else ""),
         err=True,
     )
     if not result.events:
         contiguous = years == list(range(years[0], years[-1] + 1))
         shown = f"{years[0]}-{years[-1]}" if contiguous else ", ".join(map(str, years))
-        click.echo(
-            f"note: {agency} leads or coordinates no area or duty with a deadline in {shown}; "
-            "the calendar has no events",
-            err=True,
-        )
+        shown = str(years[0]) if len(years) == 1 else shown
+        if result.handed_over:
+            holders = ", ".join(dict.fromkeys(h for _, _, h in result.handed_over))
+            click.echo(
+                f"note: {agency} ceased on {ceased}; its deadlines in {shown} are in the "
+                f"calendars of {holders} (plan161 calendar {rules} --agency CODE); "
+                "the calendar has no events",
+                err=True,
+            )
+        else:
+            click.echo(
+                f"note: {agency} leads or coordinates no area or duty with a deadline in {shown}; "
+                "the calendar has no events",
+                err=True,
+            )
     return 0
 
 

@@ -15,6 +15,10 @@ Definitions (per reporting year, and per agency or per area when grouped):
 * **overdue as of D**: due before D and in a state before ``reported_state`` (as
   ``Engine.overdue``), with ``days late = D - due`` in calendar days.
 
+With ``as_of=D`` (the overdue lists always) a figure is of the record at the end of day D in
+Vietnam (``Engine.tasks_as_of``): a report that arrived after D is not received, and its task
+may be overdue on D. Without it, of the current state: that of any day after the last event.
+
 Each figure is one SQL aggregation; Python only shapes the rows. By ``agency`` a task counts for the
 agency that held it on its due date (``AGENCY_ON_DUE``); ``agency_now`` shows the other view, the
 agency responsible now, after successions and reassignments.
@@ -29,20 +33,27 @@ from typing import Literal
 
 import attrs
 
+from plan161_workflow.engine.queries import AS_OF_DAY, tasks_as_of_sql
 from plan161_workflow.model.plan import Workflow
 from plan161_workflow.workflow.definition import open_states
 
 AGENCY_COLUMN = "agency"
 """Column naming the agency responsible now (after reassignment): who is overdue today."""
 
-AGENCY_ON_DUE = """CASE WHEN tasks.due IS NULL THEN tasks.agency ELSE COALESCE((
+_AGENCY_ON = """CASE WHEN tasks.due IS NULL THEN tasks.agency ELSE COALESCE((
     SELECT json_extract(e.payload, '$.agency') FROM events e
     WHERE e.task_id = tasks.id AND e.outcome = 'applied' AND e.trigger IN ('create', 'reassign')
-      AND substr(e.at, 1, 10) <= tasks.due
+      AND substr(e.at, 1, 10) <= {last_day}
     ORDER BY e.seq DESC LIMIT 1), tasks.original_agency) END"""
+
+AGENCY_ON_DUE = _AGENCY_ON.format(last_day="tasks.due")
 """The agency that held a task on its due date (from its create and reassign events): rates
 count a task for it, so an agency that ceased keeps its record and its successor inherits only
 what was still open."""
+
+AGENCY_ON_DUE_AS_OF = _AGENCY_ON.format(last_day=f"min(tasks.due, {AS_OF_DAY})")
+"""``AGENCY_ON_DUE`` in a view as of a day: the agency that held the task on its due date, or on
+that day if the due date is later (what happened after the day is not known yet)."""
 
 Dimension = Literal["year", "agency", "agency_now", "area"]
 DIMENSIONS: tuple[str, ...] = ("year", "agency", "agency_now", "area")
@@ -55,6 +66,31 @@ _KEYS: dict[str, str] = {
 }
 
 Key = tuple[int | str, ...]
+
+
+_ARRIVAL = ("due", "reported_at", "days_late")
+"""The columns set by events that rates and medians read."""
+
+
+def _source(
+    as_of: dt.date | None, years: Sequence[int] | None, by: Sequence[str], *read: str
+) -> tuple[list[str], str, list[object]]:
+    """(common table expressions, the relation to read tasks from, their parameters): the
+    ``tasks`` table, or the tasks of ``years`` as recorded at the end of ``as_of`` under the name
+    ``tasks`` (so ``tasks.due`` is the due date of that day), with the columns set by events that
+    the query reads (``read``, and those of the dimensions ``by``; ``tasks_as_of_sql``). The
+    expressions open the statement, so their parameters come first."""
+    if as_of is None:
+        return [], "tasks", []
+    where, params = _where(years)
+    agency = ("agency", "due") if "agency" in by else ("agency",) if "agency_now" in by else ()
+    ctes = [tasks_as_of_sql(where, (*read, *agency))]
+    return ctes, "tasks_as_of AS tasks", [as_of.isoformat(), *params]
+
+
+def _with(ctes: Sequence[str]) -> str:
+    """A ``WITH`` clause of ``ctes`` (nothing without them)."""
+    return f"WITH {', '.join(ctes)}\n" if ctes else ""
 
 
 @attrs.frozen
@@ -103,13 +139,13 @@ class Overdue:
     year: int
     """Reporting year."""
     agency: str
-    """Agency responsible (``AGENCY_COLUMN``)."""
+    """Agency responsible on the as-of day (``AGENCY_COLUMN``)."""
     unit: str
     """Area or duty id."""
     due: dt.date
-    """Last day to report."""
+    """Last day to report (as recorded on the as-of day)."""
     state: str
-    """Current state."""
+    """State at the end of the as-of day."""
     days_late: int
     """Calendar days from the due date to the as-of date."""
 
@@ -120,8 +156,9 @@ def _where(years: Sequence[int] | None) -> tuple[str, list[int]]:
     return f"year IN ({', '.join('?' * len(years))})", list(years)
 
 
-def _group(by: Sequence[str]) -> tuple[str, str]:
-    """(SELECT expressions, GROUP BY expressions) for dimensions ``by``.
+def _group(by: Sequence[str], as_of: dt.date | None = None) -> tuple[str, str]:
+    """(SELECT expressions, GROUP BY expressions) for dimensions ``by`` (in a view as of a day
+    when ``as_of`` is given).
 
     Raises:
         ValueError: an unknown dimension.
@@ -129,74 +166,114 @@ def _group(by: Sequence[str]) -> tuple[str, str]:
     unknown = [d for d in by if d not in _KEYS]
     if unknown:
         raise ValueError(f"unknown dimension(s) {unknown}; expected some of {DIMENSIONS}")
-    exprs = [_KEYS[d] for d in by]
+    keys = _KEYS if as_of is None else {**_KEYS, "agency": AGENCY_ON_DUE_AS_OF}
+    exprs = [keys[d] for d in by]
     if not exprs:
         return "", ""
     select = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs)) + ", "
     return select, " GROUP BY " + ", ".join(f"k{i}" for i in range(len(exprs)))
 
 
-def median_days_late(
-    conn: sqlite3.Connection, *, years: Sequence[int] | None = None, by: Sequence[str] = ()
-) -> dict[Key, float]:
-    """Median ``days_late`` of late reports per group (groups without late reports are absent).
+def _chosen(
+    by: Sequence[str], years: Sequence[int] | None, as_of: dt.date | None
+) -> tuple[list[str], list[object]]:
+    """(common table expressions ending with ``chosen``, their parameters): each task's group
+    keys ``k0``, ``k1``... (dimensions ``by``), due date and first arrival."""
+    where, params = _where(years)
+    select, _ = _group(by, as_of)
+    ctes, source, first = _source(as_of, years, by, *_ARRIVAL)
+    chosen = f"chosen AS (SELECT {select}{', '.join(_ARRIVAL)} FROM {source} WHERE {where})"
+    return [*ctes, chosen], [*first, *params]
 
-    SQLite has no median: rows are numbered within each group and the middle one (or the mean of
-    the middle two) is kept.
+
+def _medians(keys: Sequence[str]) -> list[str]:
+    """Common table expressions after ``_chosen`` ending with ``medians``: the group ``keys`` and
+    median days late of each group with late reports (without keys: one row, NULL if none). SQLite
+    has no median: rows are numbered in each group and the middle one (or two, averaged) kept."""
+    partition = f"PARTITION BY {', '.join(keys)} " if keys else ""
+    return [
+        f"""late AS (
+            SELECT {"".join(f"{k}, " for k in keys)}days_late AS d FROM chosen
+            WHERE due IS NOT NULL AND reported_at IS NOT NULL AND days_late > 0
+        )""",
+        f"""ranked AS (
+            SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY d) AS rn,
+                   COUNT(*) OVER ({partition.strip()}) AS n
+            FROM late
+        )""",
+        f"""medians AS (
+            SELECT {"".join(f"{k}, " for k in keys)}AVG(d) AS median FROM ranked
+            WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
+            {"GROUP BY " + ", ".join(keys) if keys else ""}
+        )""",
+    ]
+
+
+def median_days_late(
+    conn: sqlite3.Connection,
+    *,
+    years: Sequence[int] | None = None,
+    by: Sequence[str] = (),
+    as_of: dt.date | None = None,
+) -> dict[Key, float]:
+    """Median ``days_late`` of late reports per group (groups without late reports are absent),
+    as recorded at the end of ``as_of`` if given.
 
     Raises:
         ValueError: an unknown dimension in ``by``.
     """
-    where, params = _where(years)
-    select, _ = _group(by)
+    ctes, params = _chosen(by, years, as_of)
     keys = [f"k{i}" for i in range(len(by))]
-    partition = f"PARTITION BY {', '.join(keys)} " if keys else ""
-    sql = f"""
-        WITH late AS (
-            SELECT {select}days_late AS d FROM tasks
-            WHERE {where} AND due IS NOT NULL AND reported_at IS NOT NULL AND days_late > 0
-        ), ranked AS (
-            SELECT *, ROW_NUMBER() OVER ({partition}ORDER BY d) AS rn,
-                   COUNT(*) OVER ({partition.strip()}) AS n
-            FROM late
-        )
-        SELECT {", ".join(keys) + ", " if keys else ""}AVG(d) FROM ranked
-        WHERE rn IN ((n + 1) / 2, (n + 2) / 2)
-        {"GROUP BY " + ", ".join(keys) if keys else ""}
-    """
-    rows = conn.execute(sql, params)
+    select = "".join(f"{k}, " for k in keys)
+    rows = conn.execute(
+        f"{_with([*ctes, *_medians(keys)])}SELECT {select}median FROM medians", params
+    )
     # without GROUP BY an aggregate over no rows still returns one row, of NULL
     return {tuple(row[:-1]): float(row[-1]) for row in rows if row[-1] is not None}
 
 
 def rates(
-    conn: sqlite3.Connection, *, years: Sequence[int] | None = None, by: Sequence[str] = ("year",)
+    conn: sqlite3.Connection,
+    *,
+    years: Sequence[int] | None = None,
+    by: Sequence[str] = ("year",),
+    as_of: dt.date | None = None,
 ) -> list[Rates]:
     """Reporting figures per group of ``by`` (``year``, ``agency``, ``area``), for ``years``
-    (every year when ``None``), ordered by group key.
+    (every year when ``None``), ordered by group key; as recorded at the end of ``as_of`` if
+    given (a report counts as received if it first arrived by then).
+
+    One statement: the tasks are read once for the counts and the medians.
 
     Raises:
         ValueError: an unknown dimension in ``by``.
     """
-    where, params = _where(years)
-    select, group = _group(by)
+    ctes, params = _chosen(by, years, as_of)
+    keys = [f"k{i}" for i in range(len(by))]
+    select = "".join(f"{k}, " for k in keys)
     has = "due IS NOT NULL AND reported_at IS NOT NULL"
-    sql = f"""
+    counts = f"""counts AS (
         SELECT {select}
-            count(*),
-            count(*) FILTER (WHERE due IS NOT NULL),
-            count(*) FILTER (WHERE {has}),
-            count(*) FILTER (WHERE {has} AND days_late = 0),
-            count(*) FILTER (WHERE {has} AND days_late > 0),
-            count(*) FILTER (WHERE due IS NULL)
-        FROM tasks WHERE {where}{group}
-        ORDER BY {", ".join(f"k{i}" for i in range(len(by))) or "1"}
+            count(*) AS tasks,
+            count(*) FILTER (WHERE due IS NOT NULL) AS expected,
+            count(*) FILTER (WHERE {has}) AS received,
+            count(*) FILTER (WHERE {has} AND days_late = 0) AS on_time,
+            count(*) FILTER (WHERE {has} AND days_late > 0) AS late,
+            count(*) FILTER (WHERE due IS NULL) AS no_deadline
+        FROM chosen{" GROUP BY " + ", ".join(keys) if keys else ""}
+    )"""
+    same = " AND ".join(f"m.{k} IS c.{k}" for k in keys) or "1"
+    sql = f"""
+        {_with([*ctes, *_medians(keys), counts])}
+        SELECT {"".join(f"c.{k}, " for k in keys)}
+            c.tasks, c.expected, c.received, c.on_time, c.late, c.no_deadline, m.median
+        FROM counts c LEFT JOIN medians m ON {same}
+        ORDER BY {", ".join(f"c.{k}" for k in keys) or "1"}
     """
-    medians = median_days_late(conn, years=years, by=by)
     out = []
     for row in conn.execute(sql, params):
         key: Key = tuple(row[: len(by)])
-        tasks, expected, received, on_time, late, no_deadline = (int(v) for v in row[len(by) :])
+        tasks, expected, received, on_time, late, no_deadline = (int(v) for v in row[len(by) : -1])
         out.append(
             Rates(
                 key=key,
@@ -206,7 +283,7 @@ def rates(
                 on_time=on_time,
                 late=late,
                 no_deadline=no_deadline,
-                median_days_late=medians.get(key),
+                median_days_late=None if row[-1] is None else float(row[-1]),
             )
         )
     return out
@@ -219,20 +296,22 @@ def state_counts(
     years: Sequence[int] | None = None,
     by: Sequence[str] = (),
     open_only: bool = False,
+    as_of: dt.date | None = None,
 ) -> dict[Key, dict[str, int]]:
     """Tasks per state for each group: every workflow state, in workflow order, zeros included
-    (``open_only``: every state but the final one).
+    (``open_only``: every state but the final one); as recorded at the end of ``as_of`` if given.
 
     Raises:
         ValueError: an unknown dimension in ``by``.
     """
     where, params = _where(years)
-    select, group = _group(by)
+    select, group = _group(by, as_of)
+    ctes, source, first = _source(as_of, years, by)
     group = group + ", state" if group else " GROUP BY state"
     states = [s for s in workflow.states if not (open_only and s == workflow.final)]
-    sql = f"SELECT {select}state, count(*) FROM tasks WHERE {where}{group}"
+    sql = f"{_with(ctes)}SELECT {select}state, count(*) FROM {source} WHERE {where}{group}"
     out: dict[Key, dict[str, int]] = {}
-    for row in conn.execute(sql, params):
+    for row in conn.execute(sql, [*first, *params]):
         key: Key = tuple(row[: len(by)])
         counts = out.setdefault(key, dict.fromkeys(states, 0))
         if row[-2] in counts:
@@ -242,8 +321,19 @@ def state_counts(
     return dict(sorted(out.items()))
 
 
-def _open_states(workflow: Workflow) -> list[str]:
-    return list(open_states(workflow))
+def _overdue(
+    workflow: Workflow, as_of: dt.date, years: Sequence[int] | None, select: str, rest: str
+) -> tuple[str, list[object]]:
+    """(SQL, parameters) selecting ``select`` from the tasks overdue on ``as_of`` as recorded
+    at the end of that day, then ``rest`` (grouping, order)."""
+    where, params = _where(years)
+    states = open_states(workflow)
+    ctes, source, first = _source(as_of, years, ("agency_now",), "due")
+    sql = f"""
+        {_with(ctes)}SELECT {select} FROM {source}
+        WHERE {where} AND due < {AS_OF_DAY} AND state IN ({", ".join("?" * len(states))}) {rest}
+    """
+    return sql, [*first, *params, *states]
 
 
 def overdue(
@@ -253,18 +343,13 @@ def overdue(
     *,
     years: Sequence[int] | None = None,
 ) -> list[Overdue]:
-    """Tasks overdue on ``as_of``, most days late first, then by task id."""
-    where, params = _where(years)
-    states = _open_states(workflow)
-    sql = f"""
-        SELECT id, year, {AGENCY_COLUMN}, COALESCE(area, duty), due, state,
-               CAST(julianday(?) - julianday(due) AS INTEGER) AS late
-        FROM tasks
-        WHERE {where} AND due < ? AND state IN ({", ".join("?" * len(states))})
-        ORDER BY late DESC, id
-    """
-    day = as_of.isoformat()
-    rows = conn.execute(sql, [day, *params, day, *states])
+    """Tasks overdue on ``as_of`` as recorded at the end of that day (state, due date and agency
+    of that day), most days late first, then by task id."""
+    select = (
+        f"id, year, {AGENCY_COLUMN}, COALESCE(area, duty), due, state, "
+        f"CAST(julianday({AS_OF_DAY}) - julianday(due) AS INTEGER) AS late"
+    )
+    rows = conn.execute(*_overdue(workflow, as_of, years, select, "ORDER BY late DESC, id"))
     return [
         Overdue(r[0], int(r[1]), r[2], r[3], dt.date.fromisoformat(r[4]), r[5], int(r[6]))
         for r in rows
@@ -290,18 +375,13 @@ def overdue_by_agency(
     *,
     years: Sequence[int] | None = None,
 ) -> list[OverdueAgency]:
-    """Agencies with overdue tasks on ``as_of``: count and longest delay, by agency code."""
-    where, params = _where(years)
-    states = _open_states(workflow)
-    sql = f"""
-        SELECT {AGENCY_COLUMN}, count(*),
-               CAST(max(julianday(?) - julianday(due)) AS INTEGER)
-        FROM tasks
-        WHERE {where} AND due < ? AND state IN ({", ".join("?" * len(states))})
-        GROUP BY {AGENCY_COLUMN} ORDER BY {AGENCY_COLUMN}
-    """
-    day = as_of.isoformat()
-    rows = conn.execute(sql, [day, *params, day, *states])
+    """Agencies with overdue tasks on ``as_of`` as recorded at the end of that day (as
+    ``overdue``): count and longest delay, by agency code."""
+    select = (
+        f"{AGENCY_COLUMN}, count(*), CAST(max(julianday({AS_OF_DAY}) - julianday(due)) AS INTEGER)"
+    )
+    rest = f"GROUP BY {AGENCY_COLUMN} ORDER BY {AGENCY_COLUMN}"
+    rows = conn.execute(*_overdue(workflow, as_of, years, select, rest))
     return [OverdueAgency(r[0], int(r[1]), int(r[2])) for r in rows]
 
 

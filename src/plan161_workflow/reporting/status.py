@@ -1,8 +1,10 @@
 """A reporting cycle at a glance: plain JSON-ready data, and aligned text tables for a terminal.
 
-The data depends only on the database and the ``as_of`` date given: no wall-clock time, agencies
-in Vietnamese order, so the same database gives byte-identical JSON (``json.dumps(...,
-sort_keys=True)``).
+Everything is as recorded at the end of the ``as_of`` day in Vietnam (``Engine.tasks_as_of``):
+counts, rates and overdue lists come from one view of the record, so a report that arrived later
+is not counted and its task is overdue if it was on that day. The data depends only on the
+database and that day: no wall-clock time, agencies in Vietnamese order, so the same database
+gives byte-identical JSON (``json.dumps(..., sort_keys=True)``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from plan161_workflow.engine import Engine
+from plan161_workflow.engine.queries import tasks_as_of_sql
 from plan161_workflow.errors import NotFound
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
@@ -41,30 +44,36 @@ def figures(r: metrics.Rates) -> dict[str, Any]:
 
 
 def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
-    """Counts by state, rates per agency and area, and overdue agencies of ``year`` on ``as_of``.
+    """Counts by state, rates per agency and area, and overdue agencies of ``year``, as
+    recorded at the end of day ``as_of`` (Vietnam's day).
+
+    The cycle is as it stood then (``Engine.cycle_as_of``): its rules (the workflow whose states
+    are counted), whether it was closed, the consolidations made by then. Before the cycle opened
+    there is nothing to count: zeros and empty lists.
 
     Raises:
         NotFound: the cycle of ``year`` was never opened.
     """
     conn = engine.store.conn
     plan = engine.plan
-    wf = plan.workflow
-    cycle = conn.execute(
-        "SELECT rules_hash, opened_at, closed_at FROM cycles WHERE year = ?", (year,)
-    ).fetchone()
-    if cycle is None:
-        opened = [str(r[0]) for r in conn.execute("SELECT year FROM cycles ORDER BY year")]
+    if engine.store.cycle(year) is None:
+        opened = [str(c["year"]) for c in engine.cycles()]
         raise NotFound("cycle", year, f"cycles in this database: {', '.join(opened) or 'none'}")
+    cycle = engine.cycle_as_of(year, as_of)
+    book = engine.cycle_book(year) if cycle is None else engine.book_for(cycle["rules_hash"])
+    wf = book.plan.workflow
     consolidations = conn.execute(
-        "SELECT count(*) FROM consolidations WHERE year = ?", (year,)
+        "SELECT count(*) FROM consolidations k JOIN events e ON e.seq = k.seq "
+        "WHERE k.year = ? AND substr(e.at, 1, 10) <= ?",  # the store writes ``at`` in Vietnam
+        (year, as_of.isoformat()),
     ).fetchone()[0]
     years = [year]
     agencies = [
         {"agency": r.key[0], "name": agency_name(plan, str(r.key[0]), "vi"), **figures(r)}
-        for r in metrics.rates(conn, years=years, by=("agency",))
+        for r in metrics.rates(conn, years=years, by=("agency",), as_of=as_of)
     ]
     order = {u.id: i for i, u in enumerate(plan.units())}
-    states = metrics.state_counts(conn, wf, years=years, by=("area",))
+    states = metrics.state_counts(conn, wf, years=years, by=("area",), as_of=as_of)
     areas = [
         {
             "area": r.key[0],
@@ -72,7 +81,7 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
             **figures(r),
             "states": states[r.key],
         }
-        for r in metrics.rates(conn, years=years, by=("area",))
+        for r in metrics.rates(conn, years=years, by=("area",), as_of=as_of)
     ]
     items: dict[str, list[dict[str, Any]]] = {}
     for o in metrics.overdue(conn, wf, as_of, years=years):
@@ -95,28 +104,30 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         }
         for a in metrics.overdue_by_agency(conn, wf, as_of, years=years)
     ]
-    no_deadline = [
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM tasks WHERE year = ? AND due IS NULL ORDER BY id", (year,)
-        )
-    ]
+    counts = metrics.state_counts(conn, wf, years=years, as_of=as_of)[()]
     return {
         "year": year,
         "as_of": as_of.isoformat(),
         "cycle": {
-            "rules_hash": cycle[0],
-            "opened_at": cycle[1],
-            "closed_at": cycle[2],
+            "rules_hash": cycle and cycle["rules_hash"],
+            "opened_at": cycle and cycle["opened_at"],
+            "closed_at": cycle and cycle["closed_at"],
             "consolidations": int(consolidations),
         },
-        "states": metrics.state_counts(conn, wf, years=years)[()],
-        "open": metrics.state_counts(conn, wf, years=years, open_only=True)[()],
-        "totals": figures(metrics.rates(conn, years=years, by=())[0]),
+        "states": counts,
+        "open": {s: n for s, n in counts.items() if s != wf.final},
+        "totals": figures(metrics.rates(conn, years=years, by=(), as_of=as_of)[0]),
         "agencies": sorted(agencies, key=lambda a: vietnamese_key(a["name"])),
         "areas": sorted(areas, key=lambda a: (order.get(a["area"], len(order)), a["area"])),
         "overdue": sorted(overdue, key=lambda a: vietnamese_key(a["name"])),
-        "no_deadline": no_deadline,
+        "no_deadline": [
+            r[0]
+            for r in conn.execute(
+                f"WITH {tasks_as_of_sql('year = ?', ('due',))} "
+                "SELECT id FROM tasks_as_of WHERE due IS NULL ORDER BY id",
+                (as_of.isoformat(), year),
+            )
+        ],
     }
 
 
@@ -164,10 +175,13 @@ def _figures_row(label: str, figures: dict[str, Any]) -> list[object]:
 def status_text(data: dict[str, Any]) -> str:
     """The status as aligned plain-text tables (Vietnamese names, bilingual headings)."""
     t = data["totals"]
+    cycle = data["cycle"]
     lines = [
-        f"Năm / year {data['year']}, đến ngày / as of {data['as_of']}"
-        + (f"; đã đóng / closed {data['cycle']['closed_at']}" if data["cycle"]["closed_at"] else "")
-        + f"; tổng hợp / consolidations: {data['cycle']['consolidations']}",
+        f"Năm / year {data['year']}, theo ghi nhận đến hết ngày / as recorded at the end of "
+        f"{data['as_of']}"
+        + ("; chưa mở / not opened yet" if cycle.get("opened_at", "") is None else "")
+        + (f"; đã đóng / closed {cycle['closed_at']}" if cycle["closed_at"] else "")
+        + f"; tổng hợp / consolidations: {cycle['consolidations']}",
         "",
         "Tình trạng / states",
         table(["state", "tasks"], list(data["states"].items()), right=[1]),
