@@ -13,6 +13,7 @@ from plan161_workflow.calendar import (
     days_late,
     deadline_date,
     parse_day_month,
+    reminded_dues,
     reminder_date,
 )
 from plan161_workflow.model.plan import (
@@ -380,3 +381,19 @@ def test_working_days_between_counts_working_days(start: dt.date, end: dt.date) 
 @given(days, counts)
 def test_calendar_days_are_plain_arithmetic(day: dt.date, n: int) -> None:
     assert CAL.add_days(day, n, "calendar_days") == day + dt.timedelta(days=n)
+
+
+@given(
+    st.dates(min_value=dt.date(2023, 1, 1), max_value=dt.date(2025, 12, 31)),
+    st.integers(-40, 40),
+    st.sampled_from(["calendar_days", "working_days"]),
+)
+def test_reminded_dues_are_exactly_the_dues_reminded_on_a_day(
+    day: dt.date, days: int, unit: DayUnit
+) -> None:
+    """The inverse walk finds every due date whose reminder falls on ``day``, and no other: the
+    same as trying every due date around it (Tết and year ends included)."""
+    reminder = Reminder(days=days, to="responsible", source="test", unit=unit)
+    window = (day + dt.timedelta(days=d) for d in range(-120, 121))
+    expected = [due for due in window if reminder_date(due, reminder, CAL) == day]
+    assert reminded_dues(day, reminder, CAL) == expected

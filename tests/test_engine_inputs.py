@@ -286,3 +286,21 @@ def test_a_task_id_or_filter_of_the_wrong_type_is_a_payload_error(opened: Engine
         opened.tasks(state={})  # type: ignore[arg-type]
     with pytest.raises(PayloadError):
         opened.tasks(year="2024")  # type: ignore[arg-type]
+
+
+def test_history_and_consolidations_refuse_the_wrong_type(opened: Engine) -> None:
+    with pytest.raises(PayloadError):
+        opened.history([1])  # type: ignore[arg-type]
+    with pytest.raises(PayloadError):
+        opened.consolidations([1])  # type: ignore[arg-type]
+    with pytest.raises(PayloadError, match="days must be at most"):
+        opened.due_soon(dt.date(2024, 1, 1), 10**7)
+
+
+def test_notices_of_a_reminder_years_of_working_days_long(plan: Plan) -> None:
+    """The due dates a reminder falls on are found by one walk back, not by trying every day."""
+    far = Reminder(days=-700, to="responsible", source="test", unit="working_days")
+    eng = Engine(attrs.evolve(plan, reminders=(far,)), clock=FakeClock(dt.date(2022, 1, 3)))
+    eng.open_cycle(2024)
+    day = eng.calendar.add_days(dt.date(2024, 11, 30), -700, "working_days")
+    assert {n.due for n in eng.notices(day)} == {dt.date(2024, 11, 30)}

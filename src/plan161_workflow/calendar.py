@@ -274,6 +274,33 @@ def reminder_date(due: dt.date, reminder: Reminder, calendar: WorkingCalendar) -
     return calendar.add_days(due, reminder.days, reminder.unit)
 
 
+_SLACK = 20
+"""Days either side of the inverse walk that can still be due dates reminded on a day: longer
+than any run of days off (Tết with its weekends is about ten)."""
+
+
+def reminded_dues(day: dt.date, reminder: Reminder, calendar: WorkingCalendar) -> list[dt.date]:
+    """The due dates whose ``reminder`` falls on ``day`` (``reminder_date(due) == day``), oldest
+    first; dates outside the covered years are left out.
+
+    Found by walking back from ``day`` once, then checking the few days around where the walk
+    lands, so a reminder of years of working days costs no more than one such walk.
+    """
+    try:
+        anchor = calendar.add_days(day, -reminder.days, reminder.unit)
+    except (ValueError, OverflowError):
+        return []
+    out = []
+    for offset in range(-_SLACK, _SLACK + 1):
+        due = anchor + dt.timedelta(days=offset)
+        try:
+            if reminder_date(due, reminder, calendar) == day:
+                out.append(due)
+        except (ValueError, OverflowError):
+            continue
+    return out
+
+
 def days_late(due: dt.date, reported_on: dt.date) -> int:
     """Calendar days from ``due`` to ``reported_on``; 0 when reported on or before ``due``."""
     return max(0, (reported_on - due).days)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, cast
 
 from plan161_workflow import inputs
-from plan161_workflow.calendar import reminder_date
+from plan161_workflow.calendar import reminded_dues
 from plan161_workflow.engine.base import EngineBase
 from plan161_workflow.errors import (
     NotFound,
@@ -196,15 +196,20 @@ class Queries(EngineBase):
 
         Raises:
             NotFound: no such task.
+            PayloadError: ``task_id`` is not text.
         """
-        events = self.store.events(task_id)
+        events = self.store.events(inputs.text(task_id, "the task id"))
         if not events:
             raise NotFound("task", task_id)
         return events
 
     def consolidations(self, year: int) -> list[dict[str, Any]]:
-        """Consolidated-report records of ``year``, oldest first."""
-        return self.store.consolidations(year)
+        """Consolidated-report records of ``year``, oldest first.
+
+        Raises:
+            PayloadError: ``year`` is not a whole number.
+        """
+        return self.store.consolidations(inputs.whole(year, "year"))
 
     def tasks_as_of(self, as_of: dt.date, year: int | None = None) -> list[Task]:
         """The tasks (of ``year``, or of every cycle) as recorded at the end of day ``as_of``
@@ -259,7 +264,7 @@ class Queries(EngineBase):
                 of at least 0.
         """
         day = inputs.day(as_of)
-        days = inputs.whole(days, "days", minimum=0)
+        days = inputs.whole(days, "days", minimum=0, maximum=inputs.MAX_DAYS)
         last = day + dt.timedelta(days=days)
         return self._open_tasks(day, "due >= ? AND due <= ?", [day.isoformat(), last.isoformat()])
 
@@ -283,10 +288,8 @@ class Queries(EngineBase):
             # The due dates whose reminders fall on that day (working days stretch the window).
             reminders: dict[str, list[Reminder]] = {}
             for reminder in book.plan.reminders:
-                span = abs(reminder.days) * 3 + 20
-                for d in (day - dt.timedelta(days=d) for d in range(-span, span + 1)):
-                    if reminder_date(d, reminder, book.calendar) == day:
-                        reminders.setdefault(d.isoformat(), []).append(reminder)
+                for due in reminded_dues(day, reminder, book.calendar):
+                    reminders.setdefault(due.isoformat(), []).append(reminder)
             if not reminders:
                 continue
             dues = list(reminders)
