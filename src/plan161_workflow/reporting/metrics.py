@@ -42,12 +42,14 @@ AGENCY_COLUMN = "agency"
 
 _AGENCY_ON = """CASE WHEN tasks.due IS NULL THEN tasks.agency ELSE COALESCE((
     SELECT json_extract(e.payload, '$.agency') FROM events e
-    WHERE e.task_id = tasks.id AND e.outcome = 'applied' AND e.trigger IN ('create', 'reassign')
+    WHERE e.task_id = tasks.id AND e.outcome = 'applied'
+      AND json_extract(e.payload, '$.agency') IS NOT NULL
       AND substr(e.at, 1, 10) <= {last_day}
     ORDER BY e.seq DESC LIMIT 1), tasks.original_agency) END"""
 
 AGENCY_ON_DUE = _AGENCY_ON.format(last_day="tasks.due")
-"""The agency that held a task on its due date (from its create and reassign events): rates
+"""The agency that held a task on its due date (from its events that set one: create, reassign,
+or a workflow's own handover action, as replay reads them): rates
 count a task for it, so an agency that ceased keeps its record and its successor inherits only
 what was still open."""
 
