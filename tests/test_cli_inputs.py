@@ -114,10 +114,10 @@ def test_any_as_of_is_a_notice_list_or_a_usage_error(
 def test_notices_say_day_for_one_day(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = _run(capsys, "notices", "--db", db, "--as-of", "2024-12-01")
     assert status == 0, err
-    assert "+1 day," in out
+    assert "1 day after," in out
     assert re.search(r"[+-]1 days", out) is None
     status, out, err = _run(capsys, "notices", "--db", db, "--as-of", "2024-12-15")
-    assert "+15 days," in out
+    assert "15 days after," in out
 
 
 def _event_years(path: Path) -> set[int]:

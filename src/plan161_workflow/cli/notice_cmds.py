@@ -46,8 +46,9 @@ def notices(db: str, as_of: dt.date | None, as_json: bool) -> int:
         else:
             kind = "escalation" if n.is_escalation else "reminder"
             click.echo(
-                f"{n.on}  {kind:<10} to {n.to:<18} {n.task_id} (due {n.due}, "
-                f"{n.days:+d} {plural(n.days, 'day')}, held by {n.agency})"
+                f"{n.on}  {kind:<10} to {n.to:<18} {n.task_id} (due {n.due}; "
+                f"{abs(n.days)} {plural(n.days, 'day')} {'after' if n.days > 0 else 'before'}, "
+                f"held by {n.agency})"
             )
     if not as_json:
         click.echo(f"{len(found)} notice(s) on {day}")
