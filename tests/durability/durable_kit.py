@@ -223,6 +223,15 @@ _BEFORE_REPORT = ("assigned", "in_progress")
 
 
 # -- helpers of the tests --------------------------------------------------------------------
+def downgrade_to_v1(db: Path) -> None:
+    """Turn a current database into what schema version 1 wrote (no request_key, no unique
+    request id): opening it to write migrates it."""
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("DROP INDEX events_request")
+        conn.execute("ALTER TABLE events DROP COLUMN request_key")
+        conn.execute("PRAGMA user_version = 1")
+
+
 def start_writers(db: Path, count: int, seconds: float, *, shared: bool = False) -> list[Any]:
     """Start ``count`` writer processes; return them once every one is ready (not yet firing)."""
     procs = [

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from durable_kit import clock
+from durable_kit import clock, downgrade_to_v1
 
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
@@ -69,21 +69,13 @@ def test_a_reading_command_refuses_an_empty_file_and_leaves_it_empty(
     assert _files(tmp_path) == {"e.db": hashlib.sha256(b"").hexdigest()}  # no tables, no WAL
 
 
-def _downgrade_to_v1(db: Path) -> None:
-    """Make ``db`` what schema version 1 wrote: opening it to write would migrate it."""
-    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
-        conn.execute("DROP INDEX events_request")
-        conn.execute("ALTER TABLE events DROP COLUMN request_key")
-        conn.execute("PRAGMA user_version = 1")
-
-
 @pytest.fixture
 def old_db(db: Path) -> Path:
     """A version-1 database with a history to read: a report, a send back."""
     with Engine.open(db, clock=clock()) as eng:
         eng.fire(TASK, "submit", actor="so-tttt", report={"summary": "Đã tổ chức"})
         eng.fire(TASK, "send_back", actor="so-ldtbxh", reason="bổ sung")
-    _downgrade_to_v1(db)
+    downgrade_to_v1(db)
     return db
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from durable_kit import clock
+from durable_kit import clock, downgrade_to_v1
 
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine, rules_digest
@@ -43,21 +43,13 @@ def _event_columns(db: Path) -> list[str]:
         return [r[1] for r in conn.execute("PRAGMA table_info(events)")]
 
 
-def _downgrade_to_v1(db: Path) -> None:
-    """Turn a current database into what version 1 wrote: no request_key, no unique request id."""
-    with _connect(db) as conn:
-        conn.execute("DROP INDEX events_request")
-        conn.execute("ALTER TABLE events DROP COLUMN request_key")
-        conn.execute("PRAGMA user_version = 1")
-
-
 @pytest.fixture
 def v1(db: Path) -> Path:
     """A version-1 database with a history."""
     with Engine.open(db, clock=clock()) as eng:
         eng.fire(TASK, "start", actor="so-tttt")
         eng.fire(TASK, "submit", actor="so-tttt", report={"summary": "Báo cáo"})
-    _downgrade_to_v1(db)
+    downgrade_to_v1(db)
     assert _header(db) == (schema.APPLICATION_ID, 1)
     assert "request_key" not in _event_columns(db)
     return db
