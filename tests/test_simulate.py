@@ -197,3 +197,15 @@ def test_an_interrupted_replace_keeps_the_old_database(tmp_path: Path) -> None:
     assert db.read_bytes() == before
     assert not db.with_name(db.name + ".partial").exists()
     assert plan161("verify", "--db", str(db)).returncode == 0
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+def test_agencies_that_cease_mid_year_hand_their_work_on_without_refusals(seed: int) -> None:
+    """In 2025 DOLISA and the districts cease; the simulation acts as whoever holds each task on
+    the day, so nothing it does is refused and no report is lost."""
+    plan = load_rules(REPO / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    clock = FakeClock(dt.date(2023, 1, 2))
+    eng = Engine(plan, clock=clock)
+    years = simulate(eng, clock, plan.info.years, SimulationParams(seed=seed))
+    assert [y.refused for y in years] == [0, 0, 0]
+    assert eng.verify().ok

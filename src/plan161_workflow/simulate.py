@@ -194,7 +194,10 @@ class _Year:
         if step.role in ("overseer", "participant"):
             overseers = self.plan.expand(self.plan.roles.overseers)
             return overseers[0] if overseers else self.holder("consolidator")
-        return task.agency  # responsible (a coordinating step without coordinators is refused)
+        # The responsible agency on that day: the engine hands an open task of an agency that
+        # has ceased to its successor at this very fire, before judging who may act.
+        day = today(self.clock.now)
+        return self.engine.holder(task.agency, day, year=self.year, unit=task.unit)
 
     def act(self, task: Task, step: Step, actor: str, text: str | None = None) -> bool:
         """Fire ``step`` on ``task`` as ``actor``, carrying what the step requires (a text, by
