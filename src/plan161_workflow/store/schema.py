@@ -165,10 +165,6 @@ def _sqlite(file: Path, read_only: bool) -> sqlite3.Connection:
     if read_only and not (os.access(file, os.W_OK) and os.access(_folder(file), os.W_OK)):
         # SQLite's URI: the path percent-encoded ('?' and '#' included), read-only.
         target = file.absolute().as_uri() + "?mode=ro"
-        if not any(Path(f"{file}{side}").exists() for side in ("-wal", "-shm")):
-            # Nothing waits in a WAL and no writer has it open: read the file alone, leaving no
-            # -wal/-shm behind (files this user could leave unwritable for the next writer).
-            target += "&immutable=1"
     conn = sqlite3.connect(
         target,
         isolation_level=None,
