@@ -304,3 +304,24 @@ def test_notices_of_a_reminder_years_of_working_days_long(plan: Plan) -> None:
     eng.open_cycle(2024)
     day = eng.calendar.add_days(dt.date(2024, 11, 30), -700, "working_days")
     assert {n.due for n in eng.notices(day)} == {dt.date(2024, 11, 30)}
+
+
+def test_times_are_stored_as_vietnams_whatever_the_clocks_zone(plan: Plan) -> None:
+    """A report sent at 17:30 UTC on 30/11 arrives at 00:30 on 01/12 in Vietnam: one day late,
+    and every stored time reads Vietnam's day."""
+    clock = FakeClock(dt.datetime(2024, 1, 10, 1, 0, tzinfo=dt.UTC))
+    eng = Engine(plan, clock=clock)
+    eng.open_cycle(2024)
+    clock.set(dt.datetime(2024, 11, 30, 17, 30, tzinfo=dt.UTC))
+    done = eng.fire(GDDT, "submit", actor="so-gddt", report=REPORT)
+    assert done.reported_at is not None
+    assert done.reported_at.isoformat() == "2024-12-01T00:30:00+07:00"
+    assert done.days_late == 1
+    row = eng.store.conn.execute(
+        "SELECT reported_at, (SELECT opened_at FROM cycles WHERE year = 2024) FROM tasks "
+        "WHERE id = ?",
+        (GDDT,),
+    ).fetchone()
+    assert row[0].startswith("2024-12-01T00:30")
+    assert row[1].startswith("2024-01-10T08:00")
+    assert eng.verify().ok

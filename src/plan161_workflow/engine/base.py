@@ -13,7 +13,7 @@ from typing import Any, Self
 import attrs
 
 from plan161_workflow import inputs
-from plan161_workflow.clock import Clock, system_clock, today
+from plan161_workflow.clock import VIETNAM, Clock, system_clock, today
 from plan161_workflow.errors import (
     NotFound,
     StoreError,
@@ -51,7 +51,7 @@ class EngineBase:
         self.clock: Clock = clock or system_clock
         self.store = Store(db)
         digest, text = rules_digest(plan)
-        self.store.save_rules(digest, text, self.clock())
+        self.store.save_rules(digest, text, self._now())
         self._use(plan, digest)
 
     @classmethod
@@ -142,6 +142,15 @@ class EngineBase:
         role = "recipient" if code_or_role in book.plan.roles.recipients else None
         return book.succession.holder(code_or_role, on, role=role, unit=unit)
 
+    def _now(self) -> dt.datetime:
+        """The clock's time in Vietnam's zone (a naive time is taken as Vietnam's): every time
+        the engine stores is Vietnam's, so its first ten characters are Vietnam's day, whatever
+        the clock's zone."""
+        now = self.clock()
+        if now.tzinfo is VIETNAM:
+            return now
+        return now.replace(tzinfo=VIETNAM) if now.tzinfo is None else now.astimezone(VIETNAM)
+
     def cycle_book(self, year: int) -> Rulebook:
         """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""
         cycle = self.store.cycle(year)
@@ -214,7 +223,7 @@ class EngineBase:
         nightly job so that no task waits with a ceased agency. Returns the tasks reassigned.
         """
         with self.store.write():
-            return self._apply_succession(as_of or self.clock())
+            return self._apply_succession(as_of or self._now())
 
     def _apply_succession(self, now: dt.datetime) -> list[Task]:
         moved: list[Task] = []

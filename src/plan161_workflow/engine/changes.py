@@ -87,7 +87,7 @@ class Changes(EngineBase):
             "agency": agency,
         }
         key = _request_key(task_id, trigger, actor, args) if request_id is not None else None
-        now = self.clock()
+        now = self._now()
         refusal: WorkflowError | None = None
         with self.store.write():
             if request_id is not None:

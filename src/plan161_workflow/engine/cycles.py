@@ -47,7 +47,7 @@ class Cycles(EngineBase):
             tasks = plan_tasks(book.plan, year, book.calendar)
         except ValueError as exc:
             raise CycleClosedError(str(exc)) from exc
-        now = self.clock()
+        now = self._now()
         with self.store.write():
             cycle = self.store.cycle(year)
             if cycle and cycle["closed_at"]:
@@ -80,7 +80,7 @@ class Cycles(EngineBase):
         """
         year = inputs.whole(year, "year")
         actor = inputs.text(actor, "actor=", f" (closing the {year} cycle)")
-        now = self.clock()
+        now = self._now()
         with self._cycle_change(year, "close_cycle", actor, now):
             book = self._open_cycle_book(year)
             _known_agency(book, actor)
@@ -181,7 +181,7 @@ class Cycles(EngineBase):
         year = inputs.whole(year, "year")
         actor = inputs.text(actor, "actor=", f" (consolidating {year})")
         waived = set(inputs.codes(waive, "waive="))
-        now = self.clock()
+        now = self._now()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
             _known_agency(book, actor)
@@ -252,7 +252,7 @@ class Cycles(EngineBase):
         """
         if scope not in ("open", "future"):
             raise PayloadError(f"scope must be 'open' or 'future', not {scope!r}")
-        now = self.clock()
+        now = self._now()
         day = as_of or today(now)
         digest, text = rules_digest(plan)
         book = Rulebook(plan)
