@@ -325,3 +325,16 @@ def test_times_are_stored_as_vietnams_whatever_the_clocks_zone(plan: Plan) -> No
     assert row[0].startswith("2024-12-01T00:30")
     assert row[1].startswith("2024-01-10T08:00")
     assert eng.verify().ok
+
+
+def test_a_ceased_agency_is_told_who_acts_on_that_task_now() -> None:
+    plan = load_rules(ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 10)))
+    eng.open_cycle(2025)
+    eng.clock.set(dt.datetime(2025, 4, 1, 9, tzinfo=VIETNAM))  # type: ignore[attr-defined]
+    expected = {"2025/II.1/so-ldtbxh": "so-nv", "2025/II.4/so-ldtbxh": "so-yt"}
+    for task_id, successor in expected.items():
+        with pytest.raises(AgencyCeasedError) as info:
+            eng.fire(task_id, "comment", actor="so-ldtbxh", text="ý kiến")
+        assert info.value.successors == (successor,)
+        assert f"its successor ({successor}) acts on task {task_id!r}" in str(info.value)

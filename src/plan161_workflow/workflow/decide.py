@@ -142,7 +142,7 @@ def decide(
     today = vietnam_day(now)  # deadlines are days in Vietnam, whatever the clock's zone
     ceased = book.succession.ceased_on(actor, today)
     if ceased is not None:
-        raise AgencyCeasedError(actor, ceased, book.succession.successors_of(actor), task.id)
+        raise AgencyCeasedError(actor, ceased, _successors(book, actor, today, task), task.id)
     role = book.role_of[trigger]
     if not book.may(role, actor, task, today):
         raise PermissionDenied(actor, trigger, task.id, book.who_may(role, task, today))
@@ -165,6 +165,13 @@ def decide(
         updates["agency"] = payload["agency"]
         payload["previous_agency"] = task.agency
     return Outcome(to_state, updates, payload)
+
+
+def _successors(book: Rulebook, code: str, today: dt.date, task: Task) -> tuple[str, ...]:
+    """Who holds ceased agency ``code``'s duty for ``task`` on day ``today`` (all its direct
+    successors when none covers that duty)."""
+    holder = book.succession.holder(code, today, unit=task.unit)
+    return (holder,) if holder != code else book.succession.successors_of(code)
 
 
 def _payload(
@@ -205,7 +212,7 @@ def _payload(
             raise PayloadError(f"task {task.id!r} is already held by {value!r}")
         ceased = book.succession.ceased_on(value, today)
         if ceased is not None:
-            raise AgencyCeasedError(value, ceased, book.succession.successors_of(value), task.id)
+            raise AgencyCeasedError(value, ceased, _successors(book, value, today, task), task.id)
         return {"agency": value}
     value = text(value, f"{need}=", where)
     if blank(value):
