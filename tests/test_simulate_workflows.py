@@ -154,6 +154,32 @@ HANDED_OVER = attrs.evolve(
     ),
 )
 """Once started, only a coordinating agency can hand the report over (not every task has one)."""
+START_THEN_FINISH = attrs.evolve(
+    DEFAULT_WORKFLOW,
+    transitions=(
+        DEFAULT_WORKFLOW.transitions[0],
+        WorkflowTransition("submit", ("assigned",), "reported", "responsible", "report"),
+        WorkflowTransition("finish", ("in_progress",), "reported", "responsible"),
+        WorkflowTransition("send_back", ("reported",), "in_progress", "consolidator", "reason"),
+        *DEFAULT_WORKFLOW.transitions[-2:],
+    ),
+)
+"""Once started, the task is finished without a report: only an unstarted one is reported with
+one."""
+REVISED_BY_COORDINATORS = Workflow(
+    states=("assigned", "revising", "reported", "consolidated", "evaluated"),
+    initial="assigned",
+    final="evaluated",
+    transitions=(
+        WorkflowTransition("submit", ("assigned",), "reported", "responsible", "report"),
+        WorkflowTransition("redo", ("assigned",), "revising", "coordinating"),
+        WorkflowTransition("resubmit", ("revising",), "reported", "coordinating", "report"),
+        WorkflowTransition("send_back", ("reported",), "revising", "consolidator", "reason"),
+        *DEFAULT_WORKFLOW.transitions[-2:],
+    ),
+    actions=DEFAULT_WORKFLOW.actions,
+)
+"""Sent back, a task is revised by its coordinating agencies only (not every task has one)."""
 
 
 def run(plan: Plan, params: SimulationParams | None = None) -> tuple[Engine, list[YearSummary]]:
@@ -246,6 +272,14 @@ def test_without_a_send_back_transition_the_script_has_none() -> None:
     assert script_of(NO_SEND_BACK).send_back is None
 
 
+def test_nothing_is_sent_back_where_not_every_task_can_report_again() -> None:
+    script = script_of(REVISED_BY_COORDINATORS)
+
+    assert triggers(script.submit_from("revising")) == ["resubmit"]  # coordinating agencies only
+    assert script.send_back is None
+    assert script.start == ()
+
+
 def test_a_workflow_the_simulation_cannot_deliver_a_report_in_is_refused() -> None:
     by_agency = in_default(
         WorkflowTransition(
@@ -308,6 +342,11 @@ def test_the_path_to_the_report_takes_any_steps_each_with_what_it_requires() -> 
     assert handed.start == ()  # a task started could then only be reported by a coordinator
     assert triggers(handed.submit_from("in_progress")) == ["hand_over"]
     assert handed.send_back == Step("return", "consolidator", "reason", "reported")
+
+    finished = script_of(START_THEN_FINISH)
+    assert finished.start == ()  # a task started could then only be reported without a report
+    assert triggers(finished.submit_from("assigned")) == ["submit"]
+    assert triggers(finished.submit_from("in_progress")) == ["finish"]
 
     approved = script_of(CONSOLIDATOR_APPROVES)
     assert triggers(approved.start) == ["start", "approve"]
@@ -399,6 +438,8 @@ NEW_WORKFLOWS = {
     "consolidator-accepts": CONSOLIDATOR_ACCEPTS,
     "consolidator-approves": CONSOLIDATOR_APPROVES,
     "handed-over": HANDED_OVER,
+    "start-then-finish": START_THEN_FINISH,
+    "revised-by-coordinators": REVISED_BY_COORDINATORS,
 }
 
 
@@ -456,6 +497,34 @@ def test_a_submit_that_takes_no_report_is_fired_without_one(ha_tinh: Plan) -> No
     assert submitted
     assert all("report" not in e.payload for _, e in submitted)
     assert all(eng.task(task_id).report is None for task_id, _ in submitted)
+
+
+def test_no_task_is_started_where_it_could_only_be_finished_without_a_report(
+    ha_tinh: Plan,
+) -> None:
+    eng, years = run(
+        attrs.evolve(ha_tinh, workflow=START_THEN_FINISH),
+        SimulationParams(seed=5, send_back_share=0.3),
+    )
+
+    assert_well_run(eng, years)
+    assert not applied(eng, years, "start")
+    received = [t for t in eng.tasks() if t.reported_at is not None]
+    assert received
+    assert all(t.report is not None for t in received)
+    assert all("report" in e.payload for _, e in applied(eng, years, "submit"))
+
+
+def test_nothing_is_sent_back_to_a_state_only_coordinating_agencies_leave(ha_tinh: Plan) -> None:
+    eng, years = run(
+        attrs.evolve(ha_tinh, workflow=REVISED_BY_COORDINATORS),
+        SimulationParams(seed=5, send_back_share=1.0),
+    )
+
+    assert_well_run(eng, years)  # nothing refused, every consolidated task evaluated
+    assert [y.sent_back for y in years] == [0] * len(years)
+    assert not applied(eng, years, "send_back")
+    assert all(t.state != "revising" for t in eng.tasks())
 
 
 def test_a_drafted_report_is_sent_and_redrafted_when_sent_back(ha_tinh: Plan) -> None:

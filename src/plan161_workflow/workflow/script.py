@@ -51,13 +51,17 @@ class Script:
     start: tuple[Step, ...]
     """Steps from the initial state towards the report that carry no report, forward in the
     order of the states: the responsible agency's are optional (work starts), the others (the
-    consolidator accepting the task, say) are fired for every task."""
+    consolidator accepting the task, say) are fired for every task. None leads where the report
+    leaves less readily than from the initial state, or without a report when it leaves from
+    there with one."""
     submit: tuple[tuple[str, tuple[Step, ...]], ...]
     """(open state, the steps delivering the report from it): the last one leads to the reported
     state; each is fired by the holder of its role with what it requires, the report going to
     the step that requires one (a path with such a step is preferred)."""
     send_back: Step | None
-    """The consolidator's step back from the reported state to an open state, with a reason."""
+    """The consolidator's step back from the reported state to an open state, with a reason;
+    only to a state from which every task can deliver the report again by roles that always have
+    a holder (``None``: nothing is sent back)."""
     review: tuple[Step, ...]
     """From the reported state to a state ``consolidate`` takes tasks from (often empty)."""
     evaluation: tuple[Step, ...]
@@ -83,7 +87,9 @@ def script_of(wf: Workflow, held: Collection[Role] = HELD) -> Script:
     agencies may also fire (tasks without any cannot take it); failing that, of any roles (the
     engine refuses those steps, and the simulation counts the refusals). A path to the reported
     state may take steps of any of those roles, each with what it requires, and one with a step
-    that takes the report is preferred. Ties go to the transitions declared first.
+    that takes the report is preferred. Ties go to the transitions declared first. A start step
+    never trades a path with the report for one without; a step back is only taken to a state
+    from which the report can be delivered again by roles of ``held`` alone.
 
     Raises:
         Plan161Error: ``wf`` gives the simulation no way to deliver a report from its initial
@@ -107,6 +113,7 @@ def script_of(wf: Workflow, held: Collection[Role] = HELD) -> Script:
     found = {s: _best(wf, s, {reported}, delivers, tiers, carry=True) for s in opened}
     paths = {s: f[1] for s, f in found.items() if f}
     rank = {s: f[0] for s, f in found.items() if f}  # the tier of roles the path needs
+    carries = {s: any(step.requires == "report" for step in path) for s, path in paths.items()}
     if wf.initial not in paths:
         raise Plan161Error(
             f"the simulation cannot deliver a report under this workflow: no transitions lead "
@@ -116,7 +123,7 @@ def script_of(wf: Workflow, held: Collection[Role] = HELD) -> Script:
     start: list[Step] = []
     state = wf.initial
     # Forward only (in the order of the states), to a state the report can still leave from
-    # as readily as from the initial state.
+    # as readily as from the initial state, and with a report if it can leave with one there.
     while nxt := next(
         (
             t
@@ -127,22 +134,25 @@ def script_of(wf: Workflow, held: Collection[Role] = HELD) -> Script:
             and t.requires != "report"
             and t.dest in paths
             and rank[t.dest] <= rank[wf.initial]
+            and (carries[t.dest] or not carries[wf.initial])
             and wf.states.index(t.dest) > wf.states.index(state)
         ),
         None,
     ):
         start.append(Step(nxt.trigger, nxt.role, nxt.requires, state))
         state = nxt.dest
-    back = min(  # the first declared of those back to where the report leaves most readily
+    # Back only to where every task can deliver the report again (by roles of ``held``): the
+    # first declared of those, preferring one from where the report leaves with a report.
+    back = min(
         (
             t
             for t in wf.transitions
             if t.role == "consolidator"
             and t.requires == "reason"
             and reported in t.source
-            and t.dest in paths
+            and rank.get(t.dest) == 0
         ),
-        key=lambda t: rank[t.dest],
+        key=lambda t: not carries[t.dest],
         default=None,
     )
     return Script(
