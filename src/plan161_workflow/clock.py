@@ -40,8 +40,13 @@ class FakeClock:
         return self.now
 
 
+def in_vietnam(now: dt.datetime) -> dt.datetime:
+    """Instant ``now`` in Vietnam's zone (a naive time is taken as Vietnam's)."""
+    if now.tzinfo is VIETNAM:
+        return now
+    return now.replace(tzinfo=VIETNAM) if now.tzinfo is None else now.astimezone(VIETNAM)
+
+
 def today(now: dt.datetime) -> dt.date:
     """The date in Vietnam at instant ``now`` (a naive time is taken as Vietnam's)."""
-    if now.tzinfo is VIETNAM or now.tzinfo is None:
-        return now.date()
-    return now.astimezone(VIETNAM).date()
+    return in_vietnam(now).date()

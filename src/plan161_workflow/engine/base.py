@@ -13,7 +13,7 @@ from typing import Any, Self
 import attrs
 
 from plan161_workflow import inputs
-from plan161_workflow.clock import VIETNAM, Clock, system_clock, today
+from plan161_workflow.clock import Clock, in_vietnam, system_clock, today
 from plan161_workflow.errors import (
     NotFound,
     StoreError,
@@ -146,10 +146,7 @@ class EngineBase:
         """The clock's time in Vietnam's zone (a naive time is taken as Vietnam's): every time
         the engine stores is Vietnam's, so its first ten characters are Vietnam's day, whatever
         the clock's zone."""
-        now = self.clock()
-        if now.tzinfo is VIETNAM:
-            return now
-        return now.replace(tzinfo=VIETNAM) if now.tzinfo is None else now.astimezone(VIETNAM)
+        return in_vietnam(self.clock())
 
     def cycle_book(self, year: int) -> Rulebook:
         """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""

@@ -22,7 +22,6 @@ from plan161_workflow.errors import (
 )
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
-from plan161_workflow.rules.checks import suggest
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import consolidation_states
 
@@ -83,7 +82,7 @@ class Cycles(EngineBase):
         now = self._now()
         with self._cycle_change(year, "close_cycle", actor, now):
             book = self._open_cycle_book(year)
-            _known_agency(book, actor)
+            book.known_agency(actor, "as actor")
             holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
             if actor not in holders:
                 raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
@@ -184,9 +183,9 @@ class Cycles(EngineBase):
         now = self._now()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
-            _known_agency(book, actor)
+            book.known_agency(actor, "as actor")
             for code in sorted(waived):
-                _known_agency(book, code, "in waive=")
+                book.known_agency(code, "in waive=")
             wf = book.plan.workflow
             self._apply_succession(now)
             holder = book.holder("consolidator", today(now))
@@ -339,13 +338,3 @@ class Cycles(EngineBase):
                 ("open", "open"),
                 {"rules": digest, "tasks_changed": len(by_task)},
             )
-
-
-def _known_agency(book: Rulebook, code: str, where: str = "as actor") -> None:
-    """Raises ``NotFound`` (with a did-you-mean) unless ``code`` is an agency of the rules."""
-    if code not in book.agencies:
-        raise NotFound(
-            "agency",
-            code,
-            f"{where}; agencies are named by code" + suggest(code, book.agencies),
-        )

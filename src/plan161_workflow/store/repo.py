@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
-from plan161_workflow.clock import VIETNAM
+from plan161_workflow.clock import in_vietnam
 from plan161_workflow.errors import ConflictError, NotFound, StoreError
 from plan161_workflow.model.task import Event, Task
 from plan161_workflow.store import schema
@@ -490,7 +490,7 @@ class Store:
             row = self.conn.execute(_HEAD).fetchone()
             head = (row[0], row[1]) if row else (0, GENESIS)
         seq = head[0] + 1
-        local = at if at.tzinfo is VIETNAM or at.tzinfo is None else at.astimezone(VIETNAM)
+        local = in_vietnam(at)
         hashed = [  # in the order of HASHED_FIELDS
             seq,
             task_id,

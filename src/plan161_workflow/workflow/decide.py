@@ -61,6 +61,15 @@ class Rulebook:
         self._held: dict[tuple[str, dt.date], str] = {}
         """(role, day) -> holder: the plan never changes under a rulebook, so neither do these."""
 
+    def known_agency(self, code: str, where: str = "") -> None:
+        """Raises ``NotFound`` (with a did-you-mean) unless ``code`` is an agency of the rules;
+        ``where`` says where it was named (``in waive=``)."""
+        if code not in self.agencies:
+            place = f"{where}; " if where else ""
+            raise NotFound(
+                "agency", code, place + "agencies are named by code" + suggest(code, self.agencies)
+            )
+
     def holder(self, role: str, on: dt.date) -> str:
         """The agency holding a plan role (consolidator, evaluator) on a day."""
         held = self._held.get((role, on))
@@ -133,10 +142,7 @@ def decide(
         raise NotFound(
             "trigger", trigger, f"triggers: {', '.join(known)}" + suggest(trigger, known)
         )
-    if actor not in book.agencies:
-        raise NotFound(
-            "agency", actor, "agencies are named by code" + suggest(actor, book.agencies)
-        )
+    book.known_agency(actor)
     if not cycle_open:
         raise CycleClosedError(f"the {task.year} cycle is closed; task {task.id!r} cannot change")
     today = vietnam_day(now)  # deadlines are days in Vietnam, whatever the clock's zone

@@ -28,7 +28,7 @@ class _Carrier:
         self.state = state
 
 
-def machine_of(workflow: Workflow) -> Machine:
+def _machine_of(workflow: Workflow) -> Machine:
     """The ``transitions`` machine of a workflow: its states and transitions, nothing else."""
     return Machine(
         model=None,
@@ -43,7 +43,7 @@ def machine_of(workflow: Workflow) -> Machine:
     )
 
 
-def fire_on_machine(machine: Machine, trigger: str, state: str) -> str | None:
+def _fire_on_machine(machine: Machine, trigger: str, state: str) -> str | None:
     """The state the machine reaches firing ``trigger`` from ``state``; None if not allowed."""
     carrier = _Carrier(state)
     try:
@@ -58,8 +58,9 @@ class Lifecycle:
 
     def __init__(self, workflow: Workflow) -> None:
         self.workflow = workflow
-        self._machine = machine_of(workflow)
-        self.triggers = frozenset(t.trigger for t in workflow.transitions)
+        machine = _machine_of(workflow)
+        triggers = tuple(dict.fromkeys(t.trigger for t in workflow.transitions))  # declared order
+        self.triggers = frozenset(triggers)
         """Names of state-changing triggers."""
         actions = tuple(a.trigger for a in workflow.actions)
         self.actions = frozenset(actions)
@@ -67,13 +68,15 @@ class Lifecycle:
         self._next: dict[tuple[str, str], str] = {}
         """(trigger, state) -> the state the machine reaches, for every pair it allows."""
         for state in workflow.states:
-            for trigger in self.triggers:
-                dest = fire_on_machine(self._machine, trigger, state)
+            for trigger in triggers:
+                dest = _fire_on_machine(machine, trigger, state)
                 if dest is not None:
                     self._next[trigger, state] = dest
         self._allowed = {
-            state: (*self._machine.get_triggers(state), *actions) for state in workflow.states
+            state: (*(t for t in triggers if (t, state) in self._next), *actions)
+            for state in workflow.states
         }
+        """State -> the triggers the table allows there, in declared order, then the actions."""
 
     def allowed(self, state: str) -> tuple[str, ...]:
         """Triggers and actions allowed in ``state`` (empty in the final state)."""
