@@ -274,31 +274,37 @@ def reminder_date(due: dt.date, reminder: Reminder, calendar: WorkingCalendar) -
     return calendar.add_days(due, reminder.days, reminder.unit)
 
 
-_SLACK = 20
-"""Days either side of the inverse walk that can still be due dates reminded on a day: longer
-than any run of days off (Tết with its weekends is about ten)."""
-
-
 def reminded_dues(day: dt.date, reminder: Reminder, calendar: WorkingCalendar) -> list[dt.date]:
     """The due dates whose ``reminder`` falls on ``day`` (``reminder_date(due) == day``), oldest
-    first; dates outside the covered years are left out.
+    first; none when they would lie outside the covered years.
 
-    Found by walking back from ``day`` once, then checking the few days around where the walk
-    lands, so a reminder of years of working days costs no more than one such walk.
+    The inverse of ``add_days``, found in at most two walks. In calendar days it is the one date
+    ``n`` days away. In working days (``n != 0``; ``day`` must be a working day), with ``W(j)``
+    the ``j``-th working day after ``day`` (before it for negative ``j``; ``W(0)`` is ``day``):
+    a reminder ``k`` working days after the due date falls on ``day`` for dues from ``W(-k)`` up
+    to the day before ``W(-k+1)``; one ``k`` working days before, for dues after ``W(k-1)`` up to
+    ``W(k)``.
     """
+    n, unit = reminder.days, reminder.unit
     try:
-        anchor = calendar.add_days(day, -reminder.days, reminder.unit)
+        if unit == "calendar_days" or n == 0:
+            return [calendar.add_days(day, -n, "calendar_days")]
+        if not calendar.is_working_day(day):
+            return []  # a reminder in working days always falls on a working day
+        k = abs(n)
+        if n > 0:
+            return _days(
+                calendar.add_days(day, -k, unit), calendar.add_days(day, -(k - 1), unit) - _ONE_DAY
+            )
+        return _days(
+            calendar.add_days(day, k - 1, unit) + _ONE_DAY, calendar.add_days(day, k, unit)
+        )
     except (ValueError, OverflowError):
         return []
-    out = []
-    for offset in range(-_SLACK, _SLACK + 1):
-        due = anchor + dt.timedelta(days=offset)
-        try:
-            if reminder_date(due, reminder, calendar) == day:
-                out.append(due)
-        except (ValueError, OverflowError):
-            continue
-    return out
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
 
 def days_late(due: dt.date, reported_on: dt.date) -> int:
