@@ -341,3 +341,32 @@ def test_a_ceased_agency_is_told_who_acts_on_that_task_now() -> None:
             eng.fire(task_id, "comment", actor="so-ldtbxh", text="ý kiến")
         assert info.value.successors == (successor,)
         assert f"its successor ({successor}) acts on task {task_id!r}" in str(info.value)
+
+
+def test_every_public_method_refuses_arguments_of_the_wrong_type(
+    opened: Engine, plan: Plan
+) -> None:
+    """Each of these used to end in TypeError, AttributeError or a sqlite3 error."""
+    calls = {
+        "amend as_of": lambda: opened.amend(plan, as_of="2024-12-01"),  # type: ignore[arg-type]
+        "amend plan": lambda: opened.amend(None),  # type: ignore[arg-type]
+        "apply_succession": lambda: opened.apply_succession("x"),  # type: ignore[arg-type]
+        "candidates": lambda: opened.consolidation_candidates([2024]),  # type: ignore[arg-type]
+        "backup": lambda: opened.backup(None),  # type: ignore[arg-type]
+        "Engine plan": lambda: Engine(None),  # type: ignore[arg-type]
+        "Engine db": lambda: Engine(plan, db=5),  # type: ignore[arg-type]
+        "Engine.open": lambda: Engine.open(None),  # type: ignore[arg-type]
+        "holder": lambda: opened.holder(["x"], dt.date(2024, 1, 1)),  # type: ignore[arg-type]
+    }
+    for name, call in calls.items():
+        with pytest.raises(PayloadError):
+            call()
+        assert opened.verify().ok, name
+
+
+def test_succession_may_be_applied_as_of_a_day() -> None:
+    plan = load_rules(ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 10)))
+    eng.open_cycle(2025)
+    moved = eng.apply_succession(dt.date(2025, 3, 1))
+    assert {t.original_agency for t in moved} >= {"so-ldtbxh"}

@@ -8,11 +8,13 @@ written. Text is stored as NFC, so "số hộ" typed in NFD and in NFC is one in
 from __future__ import annotations
 
 import datetime as dt
+import os
 import unicodedata
 from collections.abc import Iterable
 
-from plan161_workflow.clock import today
+from plan161_workflow.clock import VIETNAM, in_vietnam, today
 from plan161_workflow.errors import PayloadError
+from plan161_workflow.model.plan import Plan
 
 FIRST_YEAR = 1901
 """The earliest year a day or reporting year may fall in: the first the ``holidays`` package
@@ -112,3 +114,41 @@ def codes(value: object, what: str) -> tuple[str, ...]:
     if not isinstance(value, Iterable):
         raise PayloadError(f"{what} must be a list of agency codes, not {_kind(value)}")
     return tuple(text(v, f"each code in {what}") for v in value)
+
+
+def moment(value: object, what: str = "as_of") -> dt.datetime:
+    """An instant, in Vietnam's zone: a datetime as it is, a date as the start of that day.
+
+    Raises:
+        PayloadError: neither a date nor a datetime, or outside the covered years.
+    """
+    start = day(value, what)  # checks the type and the years
+    if isinstance(value, dt.datetime):
+        return in_vietnam(value)
+    return dt.datetime.combine(start, dt.time(0), VIETNAM)
+
+
+def path(value: object, what: str) -> str | os.PathLike[str]:
+    """A file path (text or ``pathlib.Path``).
+
+    Raises:
+        PayloadError: anything else.
+    """
+    if isinstance(value, str) and value.strip():
+        return value
+    if isinstance(value, os.PathLike):
+        return value
+    raise PayloadError(f"{what} must be a file path (text or pathlib.Path), not {_kind(value)}")
+
+
+def plan(value: object) -> Plan:
+    """A validated plan.
+
+    Raises:
+        PayloadError: anything but the ``Plan`` that ``load_rules`` returns.
+    """
+    if not isinstance(value, Plan):
+        raise PayloadError(
+            f"plan must be the Plan that load_rules returns, not {type(value).__name__}"
+        )
+    return value

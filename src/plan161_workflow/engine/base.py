@@ -48,6 +48,9 @@ class EngineBase:
     def __init__(
         self, plan: Plan, db: str | os.PathLike[str] | None = None, clock: Clock | None = None
     ) -> None:
+        plan = inputs.plan(plan)
+        if db is not None:
+            db = inputs.path(db, "db")
         self.clock: Clock = clock or system_clock
         self.store = Store(db)
         digest, text = rules_digest(plan)
@@ -74,7 +77,7 @@ class EngineBase:
             StoreError: the file is missing or empty, not a plan161 database, holds no rules, or
                 cannot be opened (for a read-only folder, the message says it must be writable).
         """
-        where = os.fspath(path)
+        where = os.fspath(inputs.path(path, "path"))
         hint = "create a database with Engine(plan, db=...) or 'plan161 simulate RULES --db FILE'"
         if not os.path.exists(where):
             raise StoreError(f"{where} does not exist; {hint}")
@@ -136,7 +139,9 @@ class EngineBase:
         for an agency code, the agency holding its duty (``unit``: an area or duty id), following
         successors. ``year`` picks the rules of that cycle (default: the current rules).
         """
-        book = self.cycle_book(year) if year is not None else self.book
+        code_or_role = inputs.text(code_or_role, "code_or_role")
+        on = inputs.day(on, "on")
+        book = self.cycle_book(inputs.whole(year, "year")) if year is not None else self.book
         if code_or_role in ("consolidator", "evaluator"):
             return book.holder(code_or_role, on)
         role = "recipient" if code_or_role in book.plan.roles.recipients else None
@@ -219,8 +224,9 @@ class EngineBase:
         Also done on its own by ``fire``, ``open_cycle`` and ``consolidate``; call it from a
         nightly job so that no task waits with a ceased agency. Returns the tasks reassigned.
         """
+        now = self._now() if as_of is None else inputs.moment(as_of)
         with self.store.write():
-            return self._apply_succession(as_of or self._now())
+            return self._apply_succession(now)
 
     def _apply_succession(self, now: dt.datetime) -> list[Task]:
         moved: list[Task] = []

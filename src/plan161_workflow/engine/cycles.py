@@ -91,7 +91,12 @@ class Cycles(EngineBase):
 
     def consolidation_candidates(self, year: int) -> tuple[list[Task], list[Task]]:
         """(tasks ``consolidate`` would consolidate, tasks still missing, whose agencies must be
-        waived) in the cycle of ``year``, under the cycle's workflow."""
+        waived) in the cycle of ``year``, under the cycle's workflow.
+
+        Raises:
+            PayloadError: ``year`` is not a whole number.
+        """
+        year = inputs.whole(year, "year")
         ready_states, missing_states = consolidation_states(self.cycle_book(year).plan.workflow)
         tasks = self.store.select_tasks("year = ?", (year,))
         return (
@@ -246,13 +251,15 @@ class Cycles(EngineBase):
         ``as_of`` (default: today) is the day on which 'becomes overdue' is judged.
 
         Raises:
-            PayloadError: an unknown scope; with ``scope="open"``, an amended workflow without a
+            PayloadError: an unknown scope, a plan that is not a ``Plan``, an ``as_of`` that is
+                not a day; with ``scope="open"``, an amended workflow without a
                 state that tasks of an open cycle are in.
         """
         if scope not in ("open", "future"):
             raise PayloadError(f"scope must be 'open' or 'future', not {scope!r}")
+        plan = inputs.plan(plan)
         now = self._now()
-        day = as_of or today(now)
+        day = today(now) if as_of is None else inputs.day(as_of)
         digest, text = rules_digest(plan)
         book = Rulebook(plan)
         cycles = [c for c in self.store.cycles() if not c["closed_at"]]

@@ -173,8 +173,9 @@ class Queries(EngineBase):
 
         Raises:
             StoreError: the copy could not be written.
+            PayloadError: ``target`` is not a file path.
         """
-        self.store.backup(target)
+        self.store.backup(inputs.path(target, "target"))
 
     # -- queries -----------------------------------------------------------------------------
     def counts(self, year: int) -> dict[str, int]:
