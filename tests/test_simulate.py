@@ -146,7 +146,19 @@ def test_simulate_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path
     )
     assert done.returncode == 1
     assert "not a SQLite database" in done.stderr
+    assert "simulating" not in done.stderr  # refused before simulating
     assert other.read_text(encoding="utf-8") == "not a database"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
+
+
+def test_simulate_refuses_standard_output_as_the_database(tmp_path: Path) -> None:
+    rules = str(REPO / "rules" / "ha-tinh-161.yaml")
+    done = subprocess.run(
+        [*CLI, "simulate", rules, "--db", "-"], capture_output=True, text=True, cwd=tmp_path
+    )
+    assert done.returncode == 2
+    assert "a database cannot go to standard output" in done.stderr
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "examples").glob("*.py")))

@@ -18,6 +18,7 @@ from plan161_workflow.cli.params import (
 )
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import StoreError
+from plan161_workflow.store.schema import is_sqlite_file
 
 __all__ = [
     "DATE",
@@ -77,18 +78,12 @@ def open_engine(db: str, *, read_only: bool) -> Engine:
     return Engine.open(db, read_only=read_only)
 
 
-SQLITE_HEADER = b"SQLite format 3\x00"
-
-
 def refuse_database(path: str) -> None:
     """Raises ``click.ClickException`` if ``path`` is a SQLite database (never written over)."""
-    target = Path(path)
-    if target.is_file():
-        with target.open("rb") as existing:
-            if existing.read(len(SQLITE_HEADER)) == SQLITE_HEADER:
-                raise click.ClickException(
-                    f"{path} is a SQLite database; it was left as it is: write to another file"
-                )
+    if is_sqlite_file(path):
+        raise click.ClickException(
+            f"{path} is a SQLite database; it was left as it is: write to another file"
+        )
 
 
 def write_output(path: str, data: str | bytes) -> None:

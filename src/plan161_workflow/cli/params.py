@@ -96,7 +96,7 @@ class OutputFile(click.ParamType[str]):
         if text == "-":
             if self.dash:
                 return text
-            self.fail("'-' (standard output) cannot take a database: give a file name", param, ctx)
+            self.fail("'-' (standard output) is not allowed here: give a file name", param, ctx)
         stdout = " or '-' for standard output" if self.dash else ""
         if not text.strip():
             self.fail(f"an empty name: give a file name{stdout}", param, ctx)

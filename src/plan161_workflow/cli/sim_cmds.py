@@ -21,7 +21,7 @@ from plan161_workflow.errors import StoreError
 from plan161_workflow.reporting.output import make_report
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
-from plan161_workflow.store.schema import remove_database
+from plan161_workflow.store.schema import check_replaceable, discard_files, remove_database
 
 
 @cli.command(name="simulate")
@@ -83,8 +83,11 @@ def simulate_cmd(
     "refused" counts the requests the engine refused (each is recorded in the history)."""
     plan = load_rules(rules)
     span = parse_years(years, plan.info.years) if years is not None else plan.info.years
+    if db == "-":
+        raise click.UsageError("--db - : a database cannot go to standard output; give a file")
     if Path(db).exists() and not replace:
         raise StoreError(f"{db} exists; simulate into a new file, or pass --replace")
+    check_replaceable(db)  # before simulating: a file that is not ours is never replaced
     target = report or str(Path(db).with_suffix("")) + f"-bao-cao-{span[-1]}.html"
     if Path(target).absolute() == Path(db).absolute():
         raise click.UsageError(f"--report {target} is the database itself; give another file")
@@ -98,7 +101,7 @@ def simulate_cmd(
     # Written under another name and renamed once complete: an interrupted run leaves neither
     # a half-written database nor a lost one it was to replace.
     partial = Path(db).with_name(Path(db).name + ".partial")
-    _discard(partial)  # left by a run that was killed outright
+    discard_files(partial)  # left by a run that was killed outright
     clock = FakeClock(dt.date(span.start, 1, 2))
     try:
         with Engine(plan, db=partial, clock=clock) as eng:
@@ -111,7 +114,7 @@ def simulate_cmd(
         remove_database(db)
         os.replace(partial, db)
     except BaseException:
-        _discard(partial)
+        discard_files(partial)
         raise
     write_output(target, html)
     header = (
@@ -139,9 +142,3 @@ def _override(
         default=attrs.evolve(params.default, **updates),
         behaviour={k: attrs.evolve(v, **updates) for k, v in params.behaviour.items()},
     )
-
-
-def _discard(partial: Path) -> None:
-    """Delete this command's own unfinished database (whatever state it was left in)."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        partial.with_name(partial.name + suffix).unlink(missing_ok=True)

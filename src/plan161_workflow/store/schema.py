@@ -218,14 +218,25 @@ def _cannot_open(file: Path, exc: sqlite3.DatabaseError, read_only: bool) -> str
     return f"cannot use {file} as a plan161 database: {exc}"
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+"""The first 16 bytes of every SQLite database file."""
+
+
+def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a file that starts as a SQLite database does."""
+    target = Path(path)
+    if not target.is_file():
+        return False
+    with target.open("rb") as fh:
+        return fh.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+
+
 def _refuse_foreign_file(path: Path) -> None:
     if not path.exists():
         return
     if path.is_dir():
         raise StoreError(f"{path} is a directory; give the path of a database file")
-    with path.open("rb") as fh:
-        head = fh.read(16)
-    if head and head != b"SQLite format 3\x00":
+    if _has_content(path) and not is_sqlite_file(path):
         raise StoreError(f"{path} is not a SQLite database; nothing was written to it")
 
 
@@ -275,6 +286,24 @@ def remove_database(path: str | os.PathLike[str]) -> None:
         StoreError: the file is not a plan161 database, or its folder is not writable (either
             way it is left alone).
     """
+    check_replaceable(path)
+    discard_files(path)
+
+
+def discard_files(path: str | os.PathLike[str]) -> None:
+    """Delete ``path`` and the -wal, -shm and -journal files beside it, whatever they hold (for
+    a caller's own unfinished file); missing ones are skipped."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{os.fspath(path)}{suffix}").unlink(missing_ok=True)
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> None:
+    """Whether ``remove_database`` may delete ``path``: missing, empty, or a plan161 database
+    in a folder this user may write.
+
+    Raises:
+        StoreError: the file is not a plan161 database, or its folder is not writable.
+    """
     target = Path(path)
     _refuse_foreign_file(target)
     if not target.exists():
@@ -297,5 +326,3 @@ def remove_database(path: str | os.PathLike[str]) -> None:
             conn.close()
         if app_id != APPLICATION_ID:
             raise StoreError(f"{target} is not a plan161 database; it was left alone")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
