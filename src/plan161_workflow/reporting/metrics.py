@@ -211,29 +211,6 @@ def _medians(keys: Sequence[str]) -> list[str]:
     ]
 
 
-def median_days_late(
-    conn: sqlite3.Connection,
-    *,
-    years: Sequence[int] | None = None,
-    by: Sequence[str] = (),
-    as_of: dt.date | None = None,
-) -> dict[Key, float]:
-    """Median ``days_late`` of late reports per group (groups without late reports are absent),
-    as recorded at the end of ``as_of`` if given.
-
-    Raises:
-        ValueError: an unknown dimension in ``by``.
-    """
-    ctes, params = _chosen(by, years, as_of)
-    keys = [f"k{i}" for i in range(len(by))]
-    select = "".join(f"{k}, " for k in keys)
-    rows = conn.execute(
-        f"{_with([*ctes, *_medians(keys)])}SELECT {select}median FROM medians", params
-    )
-    # without GROUP BY an aggregate over no rows still returns one row, of NULL
-    return {tuple(row[:-1]): float(row[-1]) for row in rows if row[-1] is not None}
-
-
 def rates(
     conn: sqlite3.Connection,
     *,
@@ -297,20 +274,19 @@ def state_counts(
     *,
     years: Sequence[int] | None = None,
     by: Sequence[str] = (),
-    open_only: bool = False,
     as_of: dt.date | None = None,
 ) -> dict[Key, dict[str, int]]:
     """Tasks per state for each group: every workflow state, in workflow order, zeros included
-    (``open_only``: every state but the final one); as recorded at the end of ``as_of`` if given.
+    ; as recorded at the end of ``as_of`` if given.
 
-    Raises:
-        ValueError: an unknown dimension in ``by``.
+     Raises:
+         ValueError: an unknown dimension in ``by``.
     """
     where, params = _where(years)
     select, group = _group(by, as_of)
     ctes, source, first = _source(as_of, years, by)
     group = group + ", state" if group else " GROUP BY state"
-    states = [s for s in workflow.states if not (open_only and s == workflow.final)]
+    states = list(workflow.states)
     sql = f"{_with(ctes)}SELECT {select}state, count(*) FROM {source} WHERE {where}{group}"
     out: dict[Key, dict[str, int]] = {}
     for row in conn.execute(sql, [*first, *params]):
