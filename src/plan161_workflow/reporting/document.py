@@ -10,7 +10,7 @@ import datetime as dt
 
 import attrs
 
-from plan161_workflow.reporting.labels import Lang, number, percent
+from plan161_workflow.reporting.labels import Lang, in_place_of, number, percent
 from plan161_workflow.reporting.metrics import Rates
 
 
@@ -192,7 +192,7 @@ def agency_label(item: TaskResult | Shortfall, text: dict[str, str]) -> str:
     passed to it: ``Sở Nội vụ (thay Ủy ban nhân dân huyện Can Lộc)``."""
     if item.in_place_of is None:
         return item.agency_name
-    return f"{item.agency_name} ({text['in_place_of'].format(name=item.in_place_of)})"
+    return f"{item.agency_name} {in_place_of(item.in_place_of, text)}"
 
 
 RATE_HEADS = (

@@ -29,7 +29,7 @@ from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.errors import NotFound
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.model.task import Task
-from plan161_workflow.reporting.labels import TEXT, agency_name
+from plan161_workflow.reporting.labels import TEXT, agency_name, in_place_of
 from plan161_workflow.rules.checks import suggest
 from plan161_workflow.workflow.succession import Succession
 
@@ -103,7 +103,7 @@ def _names(plan: Plan, codes: Sequence[str]) -> str:
 
 def _in_place_of(plan: Plan, instead: Sequence[str]) -> str:
     """`` (thay Ủy ban nhân dân huyện Can Lộc)``, worded as the reports word it; empty if own."""
-    return f" ({TEXT['vi']['in_place_of'].format(name=_names(plan, instead))})" if instead else ""
+    return " " + in_place_of(_names(plan, instead), TEXT["vi"]) if instead else ""
 
 
 def _leads_line(plan: Plan, holders: dict[str, str]) -> str:

@@ -241,6 +241,12 @@ def check_lang(lang: str) -> Lang:
     return "vi" if lang == "vi" else "en"
 
 
+def in_place_of(name: str, text: dict[str, str]) -> str:
+    """``(thay Ủy ban nhân dân huyện Can Lộc)``: whom an agency answers for, in ``text``'s
+    language; reports and calendars word it alike."""
+    return f"({text['in_place_of'].format(name=name)})"
+
+
 def state_name(state: str, lang: Lang, workflow: Workflow | None = None) -> str:
     """A workflow state as readers see it: the name the rules' ``labels`` give it, else the
     library's name for a default state, else its own name with ``_`` as spaces."""

@@ -22,7 +22,7 @@ from typing import Any
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import NotFound
-from plan161_workflow.model.plan import Plan, Workflow
+from plan161_workflow.model.plan import Plan
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
 from plan161_workflow.reporting.document import (
@@ -44,6 +44,7 @@ from plan161_workflow.reporting.labels import (
     state_name,
 )
 from plan161_workflow.rules.convert import CONVERTER
+from plan161_workflow.workflow.definition import comment_actions
 
 
 def _cycle_years(engine: Engine) -> list[int]:
@@ -88,12 +89,6 @@ def _unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
     present = set(units)
     known = [u.id for u in plan.units() if u.id in present]
     return known + sorted(present - set(known))
-
-
-def _comment_triggers(workflow: Workflow) -> list[str]:
-    """The workflow's actions by which overseers (or any participant) comment: what section III
-    reports (``comment`` in the default workflow)."""
-    return [a.trigger for a in workflow.actions if a.role in ("overseer", "participant")]
 
 
 def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
@@ -187,7 +182,7 @@ def _shortfalls(
 
 
 def _remarks(engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]) -> list[Remark]:
-    triggers = _comment_triggers(plans[0].workflow)
+    triggers = [a.trigger for a in comment_actions(plans[0].workflow)]
     if not triggers:
         return []
     rows = engine.store.conn.execute(

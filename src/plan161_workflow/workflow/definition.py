@@ -262,3 +262,11 @@ def consolidation_states(wf: Workflow) -> tuple[tuple[str, ...], tuple[str, ...]
     sources = {s for t in wf.transitions if t.trigger == "consolidate" for s in t.source}
     ready = tuple(s for s in wf.states if s in sources)
     return ready, wf.states[: wf.states.index(ready[0])]
+
+
+def comment_actions(wf: Workflow) -> tuple[WorkflowAction, ...]:
+    """The actions by which overseers (or any participant) comment: what a report's section III
+    gathers and what a simulation fires for comments (``comment`` in the default workflow)."""
+    return tuple(
+        a for a in wf.actions if a.role in ("overseer", "participant") and a.requires != "agency"
+    )

@@ -13,8 +13,16 @@ from collections.abc import Callable, Collection
 import attrs
 
 from plan161_workflow.errors import Plan161Error
-from plan161_workflow.model.plan import ROLES, Plan, Requirement, Role, Workflow, WorkflowTransition
-from plan161_workflow.workflow.definition import consolidation_states, open_states
+from plan161_workflow.model.plan import (
+    ROLES,
+    Plan,
+    Requirement,
+    Role,
+    Workflow,
+    WorkflowAction,
+    WorkflowTransition,
+)
+from plan161_workflow.workflow.definition import comment_actions, consolidation_states, open_states
 
 HELD: frozenset[Role] = frozenset(
     {"responsible", "consolidator", "evaluator", "overseer", "participant"}
@@ -162,7 +170,7 @@ def script_of(wf: Workflow, held: Collection[Role] = HELD) -> Script:
         review=_required(wf, reported, ready, forward, tiers),
         evaluation=_required(wf, wf.consolidated_state, {wf.final}, forward, tiers),
         contribute=_action(wf, ("coordinating",)),
-        comment=_action(wf, ("overseer", "participant")),
+        comment=next((_step(a) for a in comment_actions(wf)), None),
     )
 
 
@@ -248,14 +256,11 @@ def _required(
 
 
 def _action(wf: Workflow, roles: tuple[Role, ...]) -> Step | None:
-    return next(
-        (
-            Step(a.trigger, a.role, a.requires)
-            for a in wf.actions
-            if a.role in roles and a.requires != "agency"
-        ),
-        None,
-    )
+    return next((_step(a) for a in wf.actions if a.role in roles and a.requires != "agency"), None)
+
+
+def _step(action: WorkflowAction) -> Step:
+    return Step(action.trigger, action.role, action.requires)
 
 
 def remaining(path: tuple[Step, ...], state: str) -> tuple[Step, ...]:
