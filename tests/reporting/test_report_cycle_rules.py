@@ -28,6 +28,7 @@ from plan161_workflow.model.plan import (
 )
 from plan161_workflow.reporting.output import render_report
 from plan161_workflow.reporting.report import build_report, default_report_date
+from plan161_workflow.reporting.status import status_data
 from plan161_workflow.rules import load_rules
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
@@ -211,6 +212,7 @@ def test_names_titles_ratings_and_recipients_come_from_the_cycle(
     with Engine.open(path) as eng:
         before = reports(eng, 2024)
         draft_before = reports(eng, 2025 - 1, on=D(2024, 12, 1))
+        status_before = status_data(eng, 2024, D(2024, 12, 20))
 
     def rename(name: str) -> str:
         return f"{name} (mới)"
@@ -230,6 +232,7 @@ def test_names_titles_ratings_and_recipients_come_from_the_cycle(
     with reopen_with(renamed, path) as eng:
         assert reports(eng, 2024) == before
         assert reports(eng, 2024, on=D(2024, 12, 1)) == draft_before
+        assert status_data(eng, 2024, D(2024, 12, 20)) == status_before  # status too
         new = build_report(eng, 2025, on=D(2025, 3, 2))
     assert "(mới)" not in "".join(before.values())
     assert new.subject.endswith("(mới)")

@@ -51,7 +51,7 @@ def _cycle_years(engine: Engine) -> list[int]:
     return [int(c["year"]) for c in engine.cycles()]
 
 
-def _cycle_plans(engine: Engine, year: int) -> tuple[Plan, ...]:
+def cycle_plans(engine: Engine, year: int) -> tuple[Plan, ...]:
     """The rules of the cycle of ``year``, then those of the earlier cycles, latest first: where
     the report of ``year`` looks up names (the first that knows a code gives its name). Rules
     loaded after the cycle was opened are never among them, unless the cycle was amended."""
@@ -66,14 +66,14 @@ def _cycle_plans(engine: Engine, year: int) -> tuple[Plan, ...]:
     return tuple(plans.values())
 
 
-def _agency_name(plans: Sequence[Plan], code: str, lang: Lang) -> str:
+def name_in(plans: Sequence[Plan], code: str, lang: Lang) -> str:
     """The agency's name in ``lang`` by the first of ``plans`` that knows it (its code when none
     does)."""
     plan = next((p for p in plans if p.has_agency(code)), None)
     return agency_name(plan, code, lang) if plan else code
 
 
-def _unit_title(plans: Sequence[Plan], unit: str, lang: Lang) -> str:
+def title_in(plans: Sequence[Plan], unit: str, lang: Lang) -> str:
     """The title of an area or duty in ``lang`` by the first of ``plans`` that has it (its id when
     none does)."""
     for plan in plans:
@@ -83,7 +83,7 @@ def _unit_title(plans: Sequence[Plan], unit: str, lang: Lang) -> str:
     return unit
 
 
-def _unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
+def unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
     """``units`` (areas and duties with tasks) in the order of ``plan``, then any it does not
     name (a task kept by an amendment that dropped its area, its report having arrived) by id."""
     present = set(units)
@@ -116,7 +116,7 @@ def _tasks(
             TaskResult(
                 task_id=r[0],
                 agency=r[2],
-                agency_name=_agency_name(plans, r[2], lang),
+                agency_name=name_in(plans, r[2], lang),
                 in_place_of=_in_place_of(plans, r[2], r[10], lang),
                 state=state_name(r[3], lang, workflow),
                 due=dt.date.fromisoformat(r[4]) if r[4] else None,
@@ -140,7 +140,7 @@ def _in_place_of(
     """The name of the agency a task was first given to, when another holds it now."""
     if not original or original == agency:
         return None
-    return _agency_name(plans, original, lang)
+    return name_in(plans, original, lang)
 
 
 def _shortfalls(
@@ -161,10 +161,10 @@ def _shortfalls(
     for agency, unit, due, days, absent, overdue, original in rows:
         item = Shortfall(
             agency=agency,
-            agency_name=_agency_name(plans, agency, lang),
+            agency_name=name_in(plans, agency, lang),
             in_place_of=_in_place_of(plans, agency, original, lang),
             unit=unit,
-            unit_title=_unit_title(plans, unit, lang),
+            unit_title=title_in(plans, unit, lang),
             due=dt.date.fromisoformat(due),
             days_late=int(overdue if absent else days),
             waived=bool(absent) and agency in waived,
@@ -197,9 +197,9 @@ def _remarks(engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]) -> li
     out = [
         Remark(
             agency=r[0],
-            agency_name=_agency_name(plans, r[0], lang),
+            agency_name=name_in(plans, r[0], lang),
             task_id=r[1],
-            unit_title=_unit_title(plans, r[2], lang),
+            unit_title=title_in(plans, r[2], lang),
             on=dt.date.fromisoformat(r[3]),
             text=r[4],
         )
@@ -219,7 +219,7 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[
     on_time = [
         AgencyRate(
             str(r.key[0]),
-            _agency_name(plans, str(r.key[0]), lang),
+            name_in(plans, str(r.key[0]), lang),
             r.on_time,
             r.received,
             r.expected,
@@ -230,7 +230,7 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[
     cells = metrics.agency_year_grid(conn, on, years=list(years))
     agencies = {a for a, _ in cells}
     named = sorted(
-        ((a, _agency_name(plans, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
+        ((a, name_in(plans, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
     )
     return Charts(
         states=wf.states,
@@ -253,7 +253,7 @@ def _proposals(
     plans: Sequence[Plan],
 ) -> list[str]:
     text = TEXT[lang]
-    evaluator = _agency_name(plans, engine.holder("evaluator", on, year=year), lang)
+    evaluator = name_in(plans, engine.holder("evaluator", on, year=year), lang)
     out = []
 
     def names(items: list[Shortfall]) -> str:
@@ -298,7 +298,7 @@ def build_report(
     if year not in cycles:
         opened = ", ".join(map(str, cycles)) or "none"
         raise NotFound("cycle", year, f"cycles in this database: {opened}")
-    plans = _cycle_plans(engine, year)
+    plans = cycle_plans(engine, year)
     plan = plans[0]  # the rules the cycle follows, not necessarily the engine's latest
     issuer = engine.holder("consolidator", on, year=year)
     known = next((p for p in plans if p.has_agency(issuer)), None)
@@ -313,12 +313,12 @@ def build_report(
     units = [
         UnitResult(
             id=unit,
-            title=_unit_title(plans, unit, language),
+            title=title_in(plans, unit, language),
             rates=unit_rates[unit],
             states=states[(unit,)],
             tasks=tuple(tasks[unit]),
         )
-        for unit in _unit_order(plan, unit_rates)
+        for unit in unit_order(plan, unit_rates)
     ]
     late, missing = _shortfalls(engine, year, on, language, plans)
     remarks = _remarks(engine, year, language, plans)
@@ -335,7 +335,7 @@ def build_report(
         else [engine.holder(r, on, year=year) for r in plan.expand(plan.roles.recipients)]
     )
     title = plan.info.title if language == "vi" else plan.info.title_en
-    issuer_name = _agency_name(plans, issuer, language)
+    issuer_name = name_in(plans, issuer, language)
     return Report(
         lang=language,
         year=year,
@@ -343,7 +343,7 @@ def build_report(
         draft=not consolidations,
         nation=text["nation"],
         motto=text["motto"],
-        parent_body=_agency_name(plans, parent, language).upper() if parent else "",
+        parent_body=name_in(plans, parent, language).upper() if parent else "",
         issuing_body=issuer_name.upper(),
         number=f"{text['number']}: {count if count else '    '}/BC-{abbr}",
         place_date=place_date(plan.info.place, on, language),
@@ -358,7 +358,7 @@ def build_report(
         remarks=tuple(remarks),
         proposals=tuple(_proposals(engine, year, on, language, facts, plans)),
         recipients=(
-            *(f"{_agency_name(plans, c, language)};" for c in recipients_codes),
+            *(f"{name_in(plans, c, language)};" for c in recipients_codes),
             text["archive"].format(abbr=abbr),
         ),
         signer=text["signer"],

@@ -18,7 +18,8 @@ from plan161_workflow.engine.queries import tasks_as_of_sql
 from plan161_workflow.errors import NotFound
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
-from plan161_workflow.reporting.labels import agency_name, percent, unit_title
+from plan161_workflow.reporting.labels import percent
+from plan161_workflow.reporting.report import cycle_plans, name_in, title_in, unit_order
 
 RATE_DIGITS = 4
 
@@ -55,7 +56,7 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         NotFound: the cycle of ``year`` was never opened.
     """
     conn = engine.store.conn
-    plan = engine.plan
+    plans = cycle_plans(engine, year)  # names as that cycle's rules give them
     if engine.store.cycle(year) is None:
         opened = [str(c["year"]) for c in engine.cycles()]
         raise NotFound("cycle", year, f"cycles in this database: {', '.join(opened) or 'none'}")
@@ -69,15 +70,14 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
     ).fetchone()[0]
     years = [year]
     agencies = [
-        {"agency": r.key[0], "name": agency_name(plan, str(r.key[0]), "vi"), **figures(r)}
+        {"agency": r.key[0], "name": name_in(plans, str(r.key[0]), "vi"), **figures(r)}
         for r in metrics.rates(conn, years=years, by=("agency",), as_of=as_of)
     ]
-    order = {u.id: i for i, u in enumerate(plan.units())}
     states = metrics.state_counts(conn, wf, years=years, by=("area",), as_of=as_of)
     areas = [
         {
             "area": r.key[0],
-            "title": unit_title(plan, str(r.key[0]), "vi"),
+            "title": title_in(plans, str(r.key[0]), "vi"),
             **figures(r),
             "states": states[r.key],
         }
@@ -97,7 +97,7 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
     overdue = [
         {
             "agency": a.agency,
-            "name": agency_name(plan, a.agency, "vi"),
+            "name": name_in(plans, a.agency, "vi"),
             "tasks": a.tasks,
             "max_days_late": a.max_days_late,
             "items": items[a.agency],
@@ -105,6 +105,7 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         for a in metrics.overdue_by_agency(conn, wf, as_of, years=years)
     ]
     counts = metrics.state_counts(conn, wf, years=years, as_of=as_of)[()]
+    order = unit_order(plans[0], (a["area"] for a in areas))
     return {
         "year": year,
         "as_of": as_of.isoformat(),
@@ -118,7 +119,7 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         "open": {s: n for s, n in counts.items() if s != wf.final},
         "totals": figures(metrics.rates(conn, years=years, by=(), as_of=as_of)[0]),
         "agencies": sorted(agencies, key=lambda a: vietnamese_key(a["name"])),
-        "areas": sorted(areas, key=lambda a: (order.get(a["area"], len(order)), a["area"])),
+        "areas": sorted(areas, key=lambda a: order.index(a["area"])),
         "overdue": sorted(overdue, key=lambda a: vietnamese_key(a["name"])),
         "no_deadline": [
             r[0]
