@@ -330,3 +330,11 @@ def test_an_empty_year_list_is_refused(tmp_path: Path, capsys: pytest.CaptureFix
     assert status == 2
     assert "--years" in err
     assert not (tmp_path / "x.db").exists()
+
+
+def test_calendar_refuses_an_empty_year_list(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _out, err = _run(
+        capsys, "calendar", RULES, "--agency", "so-yt", "--years", "", "-o", "-"
+    )
+    assert status == 2
+    assert "--years" in err

@@ -189,15 +189,17 @@ class _Year:
         if step.role in ("consolidator", "evaluator"):
             return self.holder(step.role)
         if step.role == "coordinating" and task.coordinating:
-            day = today(self.clock.now)
-            return self.engine.holder(task.coordinating[0], day, year=self.year, unit=task.unit)
+            return self.holding(task.coordinating[0], task)
         if step.role in ("overseer", "participant"):
             overseers = self.plan.expand(self.plan.roles.overseers)
             return overseers[0] if overseers else self.holder("consolidator")
         # The responsible agency on that day: the engine hands an open task of an agency that
         # has ceased to its successor at this very fire, before judging who may act.
-        day = today(self.clock.now)
-        return self.engine.holder(task.agency, day, year=self.year, unit=task.unit)
+        return self.holding(task.agency, task)
+
+    def holding(self, code: str, task: Task) -> str:
+        """The agency holding ``code``'s duty for ``task`` today (successors followed)."""
+        return self.engine.holder(code, today(self.clock.now), year=self.year, unit=task.unit)
 
     def act(self, task: Task, step: Step, actor: str, text: str | None = None) -> bool:
         """Fire ``step`` on ``task`` as ``actor``, carrying what the step requires (a text, by
@@ -223,9 +225,7 @@ class _Year:
     def advance(self, task_id: str, path: tuple[Step, ...]) -> None:
         """Fire the rest of ``path`` from the task's state now (nothing if it is not on it)."""
         task = self.engine.task(task_id)
-        for step in remaining(path, task.state):
-            if not self.act(task, step, self.actor(step, task)):
-                return
+        self.fire_all(task, remaining(path, task.state))
 
     def submit(self, task_id: str) -> None:
         task = self.engine.task(task_id)
@@ -233,14 +233,17 @@ class _Year:
         path = self.script.submit_from(task.state) or self.script.submit_from(
             self.plan.workflow.initial
         )
-        for step in path:  # each by the holder of its role: the consolidator may accept first
+        self.fire_all(task, path)  # the consolidator may accept first
+
+    def fire_all(self, task: Task, steps: tuple[Step, ...]) -> None:
+        """Fire ``steps`` in turn, each by the holder of its role, until one is refused."""
+        for step in steps:
             if not self.act(task, step, self.actor(step, task)):
                 return
 
     def contribute(self, task_id: str, coordinator: str, step: Step) -> None:
         task = self.engine.task(task_id)
-        who = self.engine.holder(coordinator, today(self.clock.now), year=self.year, unit=task.unit)
-        self.act(task, step, who, f"Ý kiến phối hợp của {coordinator}")
+        self.act(task, step, self.holding(coordinator, task), f"Ý kiến phối hợp của {coordinator}")
 
     def comment(self, task_id: str, overseer: str, step: Step) -> None:
         self.act(self.engine.task(task_id), step, overseer, COMMENT_TEXT)

@@ -146,7 +146,11 @@ def calendar(rules: str, agency: str, years_text: str | None, output: str) -> in
     successor's event says whom it replaces ("thay ..."). An agency that has ceased by then gets
     none of it; the command says what passed to its successors."""
     plan = load_rules(rules)
-    years = parse_year_list(years_text, plan.info.years) if years_text else list(plan.info.years)
+    years = (
+        parse_year_list(years_text, plan.info.years)
+        if years_text is not None
+        else list(plan.info.years)
+    )
     result = agency_calendar(plan, agency, years, stamp=system_clock())
     write_output(output, result.calendar.to_ical())
     skipped = ", ".join(f"{u} ({y})" for y, u in result.skipped)
