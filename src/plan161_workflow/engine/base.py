@@ -23,6 +23,7 @@ from plan161_workflow.model.task import Task
 from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.chain import canonical
 from plan161_workflow.store.repo import Store
+from plan161_workflow.store.schema import CREATE_HINT
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import open_states
 from plan161_workflow.workflow.replay import replay
@@ -78,13 +79,6 @@ class EngineBase:
                 cannot be opened (for a read-only folder, the message says it must be writable).
         """
         where = os.fspath(inputs.path(path, "path"))
-        hint = "create a database with Engine(plan, db=...) or 'plan161 simulate RULES --db FILE'"
-        if not os.path.exists(where):
-            raise StoreError(f"{where} does not exist; {hint}")
-        if os.path.isfile(where) and os.path.getsize(where) == 0:
-            raise StoreError(
-                f"{where} is empty: not a plan161 database (it was left as it is); {hint}"
-            )
         self = cls.__new__(cls)
         self.clock = clock or system_clock
         self.store = Store(path, create=False, read_only=read_only)
@@ -92,7 +86,8 @@ class EngineBase:
         if latest is None:
             self.store.close()
             raise StoreError(
-                f"{where} holds no rules: it was created but no plan was ever stored in it; " + hint
+                f"{where} holds no rules: it was created but no plan was ever stored in it; "
+                + CREATE_HINT
             )
         digest, text = latest
         try:

@@ -184,11 +184,15 @@ def _has_content(file: Path) -> bool:
     return file.is_file() and file.stat().st_size > 0
 
 
+CREATE_HINT = "create a database with Engine(plan, db=...) or 'plan161 simulate RULES --db FILE'"
+"""How to make a database where one was expected."""
+
+
 def _absent(target: str) -> str:
     """What a missing or empty file is, for a caller that expected a database there."""
     if not os.path.exists(target):
-        return f"{target} does not exist"
-    return f"{target} is empty: not a plan161 database (it was left as it is)"
+        return f"{target} does not exist; {CREATE_HINT}"
+    return f"{target} is empty: not a plan161 database (it was left as it is); {CREATE_HINT}"
 
 
 def _cannot_open(file: Path, exc: sqlite3.DatabaseError, read_only: bool) -> str:
