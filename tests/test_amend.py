@@ -265,7 +265,7 @@ def test_show_lists_the_succession_of_an_amended_plan() -> None:
 
 
 def test_an_amended_workflow_must_keep_the_states_tasks_are_in(plan: Plan) -> None:
-    from tests.test_engine import VERIFIED
+    from workflows import VERIFIED
 
     eng = Engine(attrs.evolve(plan, workflow=VERIFIED), clock=FakeClock(dt.date(2024, 11, 1)))
     eng.open_cycle(2024)

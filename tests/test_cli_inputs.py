@@ -117,6 +117,7 @@ def test_notices_say_day_for_one_day(db: Path, capsys: pytest.CaptureFixture[str
     assert "1 day after," in out
     assert re.search(r"[+-]1 days", out) is None
     status, out, err = _run(capsys, "notices", "--db", db, "--as-of", "2024-12-15")
+    assert status == 0, err
     assert "15 days after," in out
 
 

@@ -31,12 +31,11 @@ from plan161_workflow.errors import (
 from plan161_workflow.model.plan import (
     Agency,
     Plan,
-    Workflow,
-    WorkflowTransition,
 )
 from plan161_workflow.model.task import Event, Task
 from plan161_workflow.rules import load_rules
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW, workflow_problems
+from workflows import VERIFIED
 
 CONSOLIDATOR = "so-ldtbxh"
 EVALUATOR = "ubnd-tinh"
@@ -1031,25 +1030,6 @@ def test_tasks_filters_and_counts(engine: Engine) -> None:
 
 
 # -- a workflow declared by the rules ----------------------------------------------------------
-
-VERIFIED = Workflow(
-    states=("assigned", "in_progress", "reported", "verified", "consolidated", "evaluated"),
-    initial="assigned",
-    final="evaluated",
-    transitions=(
-        WorkflowTransition("start", ("assigned",), "in_progress", "responsible"),
-        WorkflowTransition(
-            "submit", ("assigned", "in_progress"), "reported", "responsible", requires="report"
-        ),
-        WorkflowTransition("verify", ("reported",), "verified", "consolidator"),
-        WorkflowTransition(
-            "send_back", ("reported", "verified"), "in_progress", "consolidator", "reason"
-        ),
-        WorkflowTransition("consolidate", ("verified",), "consolidated", "consolidator"),
-        WorkflowTransition("evaluate", ("consolidated",), "evaluated", "evaluator", "rating"),
-    ),
-    actions=DEFAULT_WORKFLOW.actions,
-)
 
 
 @pytest.fixture

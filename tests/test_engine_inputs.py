@@ -15,8 +15,6 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.conftest import ROOT
-from tests.test_engine import VERIFIED
 
 from plan161_workflow import (
     AgencyCeasedError,
@@ -28,6 +26,7 @@ from plan161_workflow import (
 )
 from plan161_workflow.clock import VIETNAM, FakeClock
 from plan161_workflow.model.plan import Plan, Reminder
+from workflows import REORGANISED_RULES, VERIFIED
 
 GDDT = "2024/II.1/so-gddt"
 CONSOLIDATOR = "so-ldtbxh"
@@ -222,7 +221,7 @@ def test_a_reminder_to_participants_goes_to_the_overseers(plan: Plan) -> None:
 
 
 def test_a_task_cannot_pass_to_an_agency_that_has_ceased() -> None:
-    plan = load_rules(ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    plan = load_rules(REORGANISED_RULES)
     eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 10)))
     eng.open_cycle(2025)
     task = eng.tasks(year=2025, agency="so-gddt")[0]
@@ -331,7 +330,7 @@ def test_times_are_stored_as_vietnams_whatever_the_clocks_zone(plan: Plan) -> No
 
 
 def test_a_ceased_agency_is_told_who_acts_on_that_task_now() -> None:
-    plan = load_rules(ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    plan = load_rules(REORGANISED_RULES)
     eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 10)))
     eng.open_cycle(2025)
     eng.clock.set(dt.datetime(2025, 4, 1, 9, tzinfo=VIETNAM))  # type: ignore[attr-defined]
@@ -365,7 +364,7 @@ def test_every_public_method_refuses_arguments_of_the_wrong_type(
 
 
 def test_succession_may_be_applied_as_of_a_day() -> None:
-    plan = load_rules(ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    plan = load_rules(REORGANISED_RULES)
     eng = Engine(plan, clock=FakeClock(dt.date(2025, 1, 10)))
     eng.open_cycle(2025)
     moved = eng.apply_succession(dt.date(2025, 3, 1))

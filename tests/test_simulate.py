@@ -16,6 +16,7 @@ import pytest
 from plan161_workflow import Engine, load_rules
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.simulate import Behaviour, SimulationParams, simulate
+from workflows import REORGANISED_RULES, VERIFIED_RULES
 
 REPO = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-m", "plan161_workflow.cli"]
@@ -116,7 +117,7 @@ def test_a_simulation_shows_every_kind_of_behaviour() -> None:
 def test_the_summary_shows_what_the_engine_refused(tmp_path: Path) -> None:
     """A workflow whose verification only an overseer may do, in a plan without overseers:
     nothing gets verified, and the table says so instead of reporting a quiet success."""
-    text = (REPO / "tests" / "rules" / "valid" / "verified-workflow.yaml").read_text("utf-8")
+    text = VERIFIED_RULES.read_text("utf-8")
     rule = "{trigger: verify, source: [reported], dest: verified, role: consolidator}"
     assert rule in text
     rules = tmp_path / "overseer-verifies.yaml"
@@ -178,7 +179,7 @@ def test_every_example_runs(script: str, tmp_path: Path) -> None:
 
 def _interrupt_simulation(db: Path, *extra: str) -> int:
     """Start ``simulate`` into ``db``, send it Ctrl-C while it writes, return its exit code."""
-    rules = str(REPO / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    rules = str(REORGANISED_RULES)
     partial = db.with_name(db.name + ".partial")
     proc = subprocess.Popen(
         [*CLI, "simulate", rules, "--db", str(db), *extra],
@@ -215,7 +216,7 @@ def test_an_interrupted_replace_keeps_the_old_database(tmp_path: Path) -> None:
 def test_agencies_that_cease_mid_year_hand_their_work_on_without_refusals(seed: int) -> None:
     """In 2025 DOLISA and the districts cease; the simulation acts as whoever holds each task on
     the day, so nothing it does is refused and no report is lost."""
-    plan = load_rules(REPO / "rules" / "ha-tinh-161-sap-xep-2025.yaml")
+    plan = load_rules(REORGANISED_RULES)
     clock = FakeClock(dt.date(2023, 1, 2))
     eng = Engine(plan, clock=clock)
     years = simulate(eng, clock, plan.info.years, SimulationParams(seed=seed))

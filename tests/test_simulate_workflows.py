@@ -9,7 +9,6 @@ from pathlib import Path
 
 import attrs
 import pytest
-from tests.test_engine import VERIFIED
 
 from plan161_workflow import Engine, load_rules
 from plan161_workflow.clock import FakeClock, today
@@ -20,11 +19,11 @@ from plan161_workflow.rules.checks.workflow import workflow_checks
 from plan161_workflow.simulate import PROGRESS_TEXT, SimulationParams, YearSummary, simulate
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 from plan161_workflow.workflow.script import HELD, Step, held_roles, script_of
+from workflows import REORGANISED_RULES, VERIFIED, VERIFIED_RULES
 
 ROOT = Path(__file__).resolve().parents[1]
 HA_TINH = ROOT / "rules" / "ha-tinh-161.yaml"
-REORGANISED = ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml"
-VERIFIED_RULES = ROOT / "tests" / "rules" / "valid" / "verified-workflow.yaml"
+REORGANISED = REORGANISED_RULES
 
 
 VIETNAMESE = Workflow(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import random
 import sqlite3
@@ -223,6 +224,11 @@ _BEFORE_REPORT = ("assigned", "in_progress")
 
 
 # -- helpers of the tests --------------------------------------------------------------------
+def files_in(folder: Path) -> dict[str, str]:
+    """Every file in ``folder`` (a database, and any -wal or -shm beside it) by content."""
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
 def downgrade_to_v1(db: Path) -> None:
     """Turn a current database into what schema version 1 wrote (no request_key, no unique
     request id): opening it to write migrates it."""

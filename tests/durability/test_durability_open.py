@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from durable_kit import clock, downgrade_to_v1
+from durable_kit import clock, downgrade_to_v1, files_in
 
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
@@ -42,11 +42,6 @@ READERS: list[list[str]] = [
 NAMES = ["status", "status-json", "verify", "report", "changes", "notices", "amend-dry-run"]
 
 
-def _files(folder: Path) -> dict[str, str]:
-    """Every file in ``folder`` (the database, and any -wal or -shm beside it) by content."""
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
 def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     status = main(list(args))
     out = capsys.readouterr()
@@ -66,7 +61,7 @@ def test_a_reading_command_refuses_an_empty_file_and_leaves_it_empty(
     assert f"plan161 simulate RULES --db {empty}" in err  # how to create one, for a CLI user
     assert "Engine(" not in err
     assert "Traceback" not in err
-    assert _files(tmp_path) == {"e.db": hashlib.sha256(b"").hexdigest()}  # no tables, no WAL
+    assert files_in(tmp_path) == {"e.db": hashlib.sha256(b"").hexdigest()}  # no tables, no WAL
 
 
 @pytest.fixture
@@ -83,23 +78,23 @@ def old_db(db: Path) -> Path:
 def test_a_reading_command_writes_nothing(
     old_db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
-    before = _files(old_db.parent)
+    before = files_in(old_db.parent)
     status, out, err = _run(capsys, *command, "--db", str(old_db))
     assert status == 0, err
     assert out
-    assert _files(old_db.parent) == before  # not migrated, no -wal or -shm left beside it
+    assert files_in(old_db.parent) == before  # not migrated, no -wal or -shm left beside it
 
 
 def test_backup_reads_the_database_and_the_copy_without_writing_them(
     old_db: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = _files(old_db.parent)
+    before = files_in(old_db.parent)
     target = tmp_path_factory.mktemp("copies") / "copy.db"
     status, out, err = _run(capsys, "backup", "--db", str(old_db), "--to", str(target))
     assert status == 0, err
     assert "intact" in out
-    assert _files(old_db.parent) == before
-    assert sorted(_files(target.parent)) == ["copy.db"]
+    assert files_in(old_db.parent) == before
+    assert sorted(files_in(target.parent)) == ["copy.db"]
     with contextlib.closing(sqlite3.connect(target)) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1  # the copy, as it was
 
@@ -111,7 +106,7 @@ def test_engine_open_never_creates_a_database(tmp_path: Path) -> None:
     header_only = tmp_path / "header-only.db"  # a SQLite file without a table
     with contextlib.closing(sqlite3.connect(header_only)) as conn:
         conn.execute("VACUUM")
-    before = _files(tmp_path)
+    before = files_in(tmp_path)
     for path, says in (
         (missing, "does not exist"),
         (empty, "is empty"),
@@ -121,7 +116,7 @@ def test_engine_open_never_creates_a_database(tmp_path: Path) -> None:
             with pytest.raises(StoreError, match=says) as caught:
                 Engine.open(path, read_only=read_only)
             assert str(path) in str(caught.value)
-    assert _files(tmp_path) == before
+    assert files_in(tmp_path) == before
 
 
 def test_engine_creates_a_database_in_an_empty_file(tmp_path: Path, plan: Plan) -> None:
@@ -134,22 +129,22 @@ def test_engine_creates_a_database_in_an_empty_file(tmp_path: Path, plan: Plan) 
 
 
 def test_a_read_only_engine_refuses_to_write_and_leaves_the_file_as_it_was(db: Path) -> None:
-    before = _files(db.parent)
+    before = files_in(db.parent)
     with Engine.open(db, clock=clock(), read_only=True) as eng:
         assert eng.verify().ok
         with pytest.raises(StoreError, match="opened read-only"):
             eng.fire(TASK, "start", actor="so-tttt")
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
             eng.store.conn.execute("DELETE FROM events")  # SQLite itself refuses a write
-    assert _files(db.parent) == before
+    assert files_in(db.parent) == before
 
 
 def test_a_read_only_engine_reads_an_older_schema_without_migrating_it(old_db: Path) -> None:
-    before = _files(old_db.parent)
+    before = files_in(old_db.parent)
     with Engine.open(old_db, read_only=True) as eng:
         assert eng.verify().ok
         assert len(eng.tasks(year=2024)) == 35
-    assert _files(old_db.parent) == before  # still version 1
+    assert files_in(old_db.parent) == before  # still version 1
     with Engine.open(old_db) as eng:  # opened to write, it is migrated
         assert eng.verify().ok
     with contextlib.closing(sqlite3.connect(old_db)) as conn:
@@ -166,10 +161,10 @@ def test_replacing_an_empty_file_creates_a_database(
     other = tmp_path / "other.db"
     with contextlib.closing(sqlite3.connect(other)) as conn:
         conn.execute("CREATE TABLE foo (bar TEXT)")
-    before = _files(tmp_path)
+    before = files_in(tmp_path)
     with pytest.raises(StoreError, match="not a plan161 database; it was left alone"):
         schema.remove_database(other)
-    assert _files(tmp_path) == before
+    assert files_in(tmp_path) == before
 
 
 def test_a_backup_into_a_missing_folder_says_so(db: Path, tmp_path: Path) -> None:
@@ -203,7 +198,7 @@ def _read_only(folder: Path) -> Iterator[None]:
 def test_in_a_read_only_folder_a_reading_command_says_the_folder_must_be_writable(
     db: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
-    before = _files(db.parent)
+    before = files_in(db.parent)
     with _read_only(db.parent):
         status, _out, err = _run(capsys, *command, "--db", str(db))
     assert status == 1
@@ -211,7 +206,7 @@ def test_in_a_read_only_folder_a_reading_command_says_the_folder_must_be_writabl
     assert f"the folder {db.parent} is not writable" in err
     assert "Traceback" not in err
     assert "unable to open database file" not in err
-    assert _files(db.parent) == before
+    assert files_in(db.parent) == before
 
 
 @needs_permissions
@@ -256,7 +251,7 @@ def test_a_reader_without_write_access_changes_nothing_and_the_next_writer_is_to
 def test_replacing_a_database_in_a_read_only_folder_is_refused_and_leaves_it(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = _files(db.parent)
+    before = files_in(db.parent)
     with _read_only(db.parent):
         status, _out, err = _run(
             capsys, "simulate", str(AMENDED), "--db", str(db), "--years", "2023", "--replace"
@@ -264,7 +259,7 @@ def test_replacing_a_database_in_a_read_only_folder_is_refused_and_leaves_it(
     assert status == 1
     assert f"the folder {db.parent} is not writable" in err
     assert "is not a plan161 database" not in err
-    assert _files(db.parent) == before
+    assert files_in(db.parent) == before
 
 
 @pytest.mark.skipif(

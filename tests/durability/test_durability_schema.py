@@ -4,13 +4,12 @@ not SQLite and another program's SQLite database are refused, and nothing is wri
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from durable_kit import clock, downgrade_to_v1
+from durable_kit import clock, downgrade_to_v1, files_in
 
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine, rules_digest
@@ -142,10 +141,6 @@ def _other_application(path: Path, plan: Plan) -> str:
     return "is a SQLite database of another program"
 
 
-def _files(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
-
-
 @pytest.mark.parametrize(
     "make",
     [_newer, _text, _other_program, _other_application],
@@ -159,11 +154,11 @@ def test_a_file_plan161_cannot_use_is_refused_and_left_untouched(
 ) -> None:
     path = tmp_path / "data.db"
     message = make(path, plan)
-    before = _files(tmp_path)
+    before = files_in(tmp_path)
     with pytest.raises(StoreError, match=message):
         Engine.open(path)
     with pytest.raises(StoreError, match=message):
         Engine(plan, db=path)  # would write the rules: refused before that
     assert main(["verify", "--db", str(path)]) == 1
     assert message in capsys.readouterr().err
-    assert _files(tmp_path) == before  # the same bytes, and no journal or WAL left beside it
+    assert files_in(tmp_path) == before  # the same bytes, and no journal or WAL left beside it
