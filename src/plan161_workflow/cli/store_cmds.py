@@ -4,13 +4,12 @@ its change feed and consistent copies."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
 from plan161_workflow.cli.params import OutputFile
-from plan161_workflow.errors import PayloadError, StoreError
+from plan161_workflow.errors import PayloadError
 from plan161_workflow.inputs import SQLITE_MAX
 from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.verify import HEAD_MIN_DIGITS, dumps_report, head_prefix
@@ -103,8 +102,6 @@ def backup(db: str, target: str) -> int:
 
     Reads the database only.
     """
-    if Path(target).exists():
-        raise StoreError(f"{target} exists; choose a new file for the backup")
     with open_engine(db, read_only=True) as eng:
         eng.backup(target)
     with open_engine(target, read_only=True) as copy:

@@ -236,8 +236,9 @@ class EngineBase:
                 continue
             states = open_states(book.plan.workflow)
             marks = ", ".join("?" * len(ceased))
-            for task in self.store.select_tasks(
-                f"year = ? AND agency IN ({marks}) AND state IN ({', '.join('?' * len(states))})",
+            for task in self.store.tasks_for_update(
+                f"t.year = ? AND t.agency IN ({marks}) "
+                f"AND t.state IN ({', '.join('?' * len(states))})",
                 [cycle["year"], *ceased, *states],
             ):
                 after = self._succeed(book, task, now)

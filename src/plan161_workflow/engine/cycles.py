@@ -97,8 +97,11 @@ class Cycles(EngineBase):
             PayloadError: ``year`` is not a whole number.
         """
         year = inputs.whole(year, "year")
+        return self._candidates(year, self.store.select_tasks("year = ?", (year,)))
+
+    def _candidates(self, year: int, tasks: list[Task]) -> tuple[list[Task], list[Task]]:
+        """``consolidation_candidates`` among ``tasks``, the tasks of ``year``."""
         ready_states, missing_states = consolidation_states(self.cycle_book(year).plan.workflow)
-        tasks = self.store.select_tasks("year = ?", (year,))
         return (
             [t for t in tasks if t.state in ready_states],
             [t for t in tasks if t.state in missing_states],
@@ -196,7 +199,10 @@ class Cycles(EngineBase):
             holder = book.holder("consolidator", today(now))
             if actor != holder:
                 raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
-            ready, missing = self.consolidation_candidates(year)
+            # Acting on them: each row is checked against its history first.
+            ready, missing = self._candidates(
+                year, self.store.tasks_for_update("t.year = ?", (year,))
+            )
             if not ready and not missing:
                 raise PayloadError(
                     f"nothing to consolidate in {year}: every task is consolidated already or "
@@ -309,7 +315,7 @@ class Cycles(EngineBase):
             if "new" in kinds:
                 self._create_task(new_tasks[task_id], now, rules=digest)
                 continue
-            task = self.task(task_id)
+            task = self.store.task_for_update(task_id)[0]
             if "withdrawn" in kinds:
                 self.store.delete_task(task)
                 self.store.append_event(

@@ -172,7 +172,8 @@ class Queries(EngineBase):
         """Write a consistent copy of the database to ``target`` while writers may run.
 
         Raises:
-            StoreError: the copy could not be written.
+            StoreError: ``target`` exists already (never written over), or the copy could not
+                be written.
             PayloadError: ``target`` is not a file path.
         """
         self.store.backup(inputs.path(target, "target"))

@@ -27,7 +27,7 @@ import sqlite_utils
 from plan161_workflow.clock import in_vietnam
 from plan161_workflow.errors import ConflictError, NotFound, StoreError
 from plan161_workflow.model.task import Event, Task
-from plan161_workflow.store import schema
+from plan161_workflow.store import rowcheck, schema
 from plan161_workflow.store.chain import GENESIS, HASHED_FIELDS, canonical, chain_hash
 
 TASK_COLUMNS = (
@@ -55,10 +55,13 @@ _INSERT_TASK = (
     f"VALUES ({', '.join('?' * len(TASK_COLUMNS))})"
 )
 _HEAD = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1"
-_TASK_FOR_UPDATE = (
-    f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL, c.rules_hash "
-    "FROM tasks t JOIN cycles c ON c.year = t.year WHERE t.id = ?"
+_TASKS_FOR_UPDATE = (
+    f"SELECT {', '.join('t.' + c for c in TASK_COLUMNS)}, c.closed_at IS NULL, c.rules_hash, "
+    f"{rowcheck.HISTORY_COLUMNS} FROM tasks t JOIN cycles c ON c.year = t.year "
+    f"{rowcheck.HISTORY_JOIN}"
 )
+"""Task rows with their cycle's state and what their history says (``rowcheck``)."""
+_TASK_FOR_UPDATE = _TASKS_FOR_UPDATE + " WHERE t.id = ?"
 _INSERT_FIELDS = (*HASHED_FIELDS, "hash", "request_key")
 _INSERT_EVENT = (
     f"INSERT INTO events({', '.join(_INSERT_FIELDS)}) "
@@ -268,8 +271,14 @@ class Store:
         """Copy the database to ``target`` with SQLite's online backup (writers may run).
 
         Raises:
-            StoreError: the copy could not be written (its folder is missing or not writable).
+            StoreError: ``target`` exists (a backup never writes over a file), or the copy could
+                not be written (its folder is missing or not writable).
         """
+        if os.path.lexists(target):
+            raise StoreError(
+                f"{os.fspath(target)} exists; choose a new file for the backup (a backup never "
+                "writes over a file)"
+            )
         folder = os.path.dirname(os.path.abspath(target))
         if not os.path.isdir(folder):
             raise StoreError(
@@ -369,6 +378,7 @@ class Store:
 
         Raises:
             NotFound: no such task.
+            StoreError: the row disagrees with its history (changed outside the library).
         """
         if self._depth:
             task = self._tasks.get(task_id)
@@ -379,8 +389,25 @@ class Store:
         row = self.conn.execute(_TASK_FOR_UPDATE, (task_id,)).fetchone()
         if row is None:
             raise NotFound("task", task_id, "list tasks with Engine.tasks() or 'plan161 status'")
-        task = row_to_task(row[:-2])
-        is_open, digest = bool(row[-2]), str(row[-1])
+        return self._checked(row)
+
+    def tasks_for_update(self, where: str, params: Sequence[Any] = ()) -> list[Task]:
+        """Tasks matching a SQL condition on ``t`` (the tasks table), by id, each checked
+        against its history as ``task_for_update`` does.
+
+        Raises:
+            StoreError: a row disagrees with its history (changed outside the library).
+        """
+        sql = f"{_TASKS_FOR_UPDATE} WHERE {where} ORDER BY t.year, t.id"
+        return [self._checked(r)[0] for r in self.conn.execute(sql, params).fetchall()]
+
+    def _checked(self, row: Sequence[Any]) -> tuple[Task, bool, str]:
+        """A row of ``_TASKS_FOR_UPDATE`` as (task, cycle open, rules hash), once it agrees
+        with its history (``rowcheck.check``)."""
+        width = len(TASK_COLUMNS)
+        task = row_to_task(row[:width])
+        is_open, digest = bool(row[width]), str(row[width + 1])
+        rowcheck.check(task.id, (task.state, task.version, task.agency, is_open), row[width + 2 :])
         if self._depth:
             self._remember(task)
             self._cycles[task.year] = (is_open, digest)
