@@ -1,4 +1,7 @@
-"""Shared fixtures: the Hà Tĩnh plan, a fake clock and an in-memory engine on them."""
+"""Shared fixtures, each name with one meaning in every test folder: the Hà Tĩnh plan (``plan``)
+and its 2025 reorganisation (``reorganised_plan``), a fake clock (``clock``) and an in-memory
+engine on them (``engine``). Folder conftests add their own names (``db`` in durability/,
+``tiny_db``, ``tiny_engine``, ``ha_tinh_db`` in reporting/)."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ settings.load_profile("plan161")
 
 ROOT = Path(__file__).resolve().parent.parent
 HA_TINH_RULES = ROOT / "rules" / "ha-tinh-161.yaml"
+REORGANISED_RULES = ROOT / "rules" / "ha-tinh-161-sap-xep-2025.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -32,6 +36,12 @@ def rules_path() -> Path:
 def plan(rules_path: Path) -> Plan:
     """The Hà Tĩnh plan, loaded once (a frozen value: tests derive variants with attrs.evolve)."""
     return load_rules(rules_path)
+
+
+@pytest.fixture(scope="session")
+def reorganised_plan() -> Plan:
+    """The Hà Tĩnh plan with the 2025 reorganisation of agencies (a frozen value)."""
+    return load_rules(REORGANISED_RULES)
 
 
 @pytest.fixture

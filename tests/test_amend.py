@@ -124,6 +124,7 @@ def test_a_new_lead_adds_tasks_and_a_dropped_one_withdraws(
     assert eng.verify().ok
 
 
+@pytest.mark.slow
 def test_the_amendment_cli_dry_run(running: tuple[Engine, FakeClock], tmp_path: Path) -> None:
     eng, _ = running
     path = eng.store.path

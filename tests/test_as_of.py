@@ -154,7 +154,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def engine(simulated: Path) -> Iterator[Engine]:
+def simulated_engine(simulated: Path) -> Iterator[Engine]:
     with Engine.open(simulated, read_only=True) as eng:
         yield eng
 
@@ -172,8 +172,10 @@ class Record:
 
 
 @pytest.fixture(scope="module")
-def record(engine: Engine) -> Record:
-    return Record(engine, {t.id: engine.history(t.id) for t in engine.tasks()})
+def record(simulated_engine: Engine) -> Record:
+    return Record(
+        simulated_engine, {t.id: simulated_engine.history(t.id) for t in simulated_engine.tasks()}
+    )
 
 
 def _last_event_day(engine: Engine) -> dt.date:
@@ -201,6 +203,7 @@ def test_tasks_as_of_a_day_replay_their_history_up_to_its_end(record: Record, da
         )
 
 
+@pytest.mark.slow
 @settings(max_examples=40)
 @given(day=DAYS, days=st.integers(0, 20))
 @example(day=D(2024, 12, 5), days=10)
@@ -273,45 +276,47 @@ def test_status_counts_rates_and_overdue_are_those_of_that_day(
     assert {r.key[0]: r.tasks for r in now} == {a: held.count(a) for a in held}
 
 
-def test_after_the_last_event_a_view_is_the_current_state(engine: Engine) -> None:
-    last = _last_event_day(engine)
-    now = current_view(engine)
-    conn = engine.store.conn
+def test_after_the_last_event_a_view_is_the_current_state(simulated_engine: Engine) -> None:
+    last = _last_event_day(simulated_engine)
+    now = current_view(simulated_engine)
+    conn = simulated_engine.store.conn
     for day in (last, last + dt.timedelta(days=1), last + dt.timedelta(days=1000)):
-        assert engine.tasks_as_of(day) == engine.tasks()
-        assert {t.id for t in engine.overdue(day)} == overdue_in(now, engine, day)
-        assert [t.id for t in engine.overdue(day)] == sorted(
-            overdue_in(now, engine, day), key=lambda k: (now[k]["year"], k)
+        assert simulated_engine.tasks_as_of(day) == simulated_engine.tasks()
+        assert {t.id for t in simulated_engine.overdue(day)} == overdue_in(
+            now, simulated_engine, day
         )
-        assert {(n.task_id, n.days, n.agency) for n in engine.notices(day)} == notices_in(
-            now, engine, day
+        assert [t.id for t in simulated_engine.overdue(day)] == sorted(
+            overdue_in(now, simulated_engine, day), key=lambda k: (now[k]["year"], k)
+        )
+        assert {(n.task_id, n.days, n.agency) for n in simulated_engine.notices(day)} == notices_in(
+            now, simulated_engine, day
         )
         for by in ((), ("year",), ("agency",), ("agency_now", "year"), ("area", "year")):
             assert metrics.rates(conn, by=by, as_of=day) == metrics.rates(conn, by=by)
             for year in (2023, 2024, 2025):
-                workflow = engine.cycle_book(year).plan.workflow
+                workflow = simulated_engine.cycle_book(year).plan.workflow
                 assert metrics.state_counts(
                     conn, workflow, years=[year], by=by, as_of=day
                 ) == metrics.state_counts(conn, workflow, years=[year], by=by)
         for year in (2023, 2024, 2025):
-            data = status_data(engine, year, day)
-            assert data["states"] == engine.counts(year)
+            data = status_data(simulated_engine, year, day)
+            assert data["states"] == simulated_engine.counts(year)
             assert data["cycle"] == {
-                **{k: v for k, v in engine.store.cycle(year).items() if k != "year"},
-                "consolidations": len(engine.consolidations(year)),
+                **{k: v for k, v in simulated_engine.store.cycle(year).items() if k != "year"},
+                "consolidations": len(simulated_engine.consolidations(year)),
             }
 
 
-def test_a_day_before_a_cycle_opened_shows_nothing_of_it(engine: Engine) -> None:
-    opened = D.fromisoformat(engine.store.cycle(2024)["opened_at"][:10])
+def test_a_day_before_a_cycle_opened_shows_nothing_of_it(simulated_engine: Engine) -> None:
+    opened = D.fromisoformat(simulated_engine.store.cycle(2024)["opened_at"][:10])
     before = opened - dt.timedelta(days=1)
-    assert engine.cycle_as_of(2024, before) is None
-    assert engine.cycle_as_of(2024, opened) is not None
-    assert engine.tasks_as_of(before, 2024) == []
-    assert not [t for t in engine.tasks_as_of(opened, 2024) if t.state != "assigned"]
-    assert not [t for t in engine.overdue(before) if t.year == 2024]
-    assert not [n for n in engine.notices(before) if n.task_id.startswith("2024/")]
-    data = status_data(engine, 2024, before)
+    assert simulated_engine.cycle_as_of(2024, before) is None
+    assert simulated_engine.cycle_as_of(2024, opened) is not None
+    assert simulated_engine.tasks_as_of(before, 2024) == []
+    assert not [t for t in simulated_engine.tasks_as_of(opened, 2024) if t.state != "assigned"]
+    assert not [t for t in simulated_engine.overdue(before) if t.year == 2024]
+    assert not [n for n in simulated_engine.notices(before) if n.task_id.startswith("2024/")]
+    data = status_data(simulated_engine, 2024, before)
     assert data["totals"]["tasks"] == 0
     assert set(data["states"].values()) == {0}
     assert data["overdue"] == data["agencies"] == data["areas"] == data["no_deadline"] == []
@@ -323,25 +328,32 @@ def test_a_day_before_a_cycle_opened_shows_nothing_of_it(engine: Engine) -> None
     }
     assert "not opened yet" in status_text(data).splitlines()[0]
     first = D(2023, 1, 1)  # before the first cycle
-    assert engine.tasks_as_of(first) == engine.overdue(first) == engine.due_soon(first, 30) == []
-    assert engine.notices(first) == []
+    assert (
+        simulated_engine.tasks_as_of(first)
+        == simulated_engine.overdue(first)
+        == simulated_engine.due_soon(first, 30)
+        == []
+    )
+    assert simulated_engine.notices(first) == []
 
 
 # -- the defect as reported ----------------------------------------------------------------------
 
 
 def test_status_on_2024_12_05_leaves_out_what_arrived_later(
-    engine: Engine, simulated: Path, capsys: pytest.CaptureFixture[str]
+    simulated_engine: Engine, simulated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     day = D(2024, 12, 5)
-    arrived = {t.id: t.reported_at for t in engine.tasks(year=2024) if t.due and t.reported_at}
+    arrived = {
+        t.id: t.reported_at for t in simulated_engine.tasks(year=2024) if t.due and t.reported_at
+    }
     later = {k: str(today(at)) for k, at in arrived.items() if today(at) > day}
     assert later == {  # the premise: three reports arrived after the day
         HONG_LINH: "2024-12-17",
         "2024/II.4/so-yt": "2024-12-17",
         "2024/II.1/so-yt": "2024-12-23",
     }
-    data = status_data(engine, 2024, day)
+    data = status_data(simulated_engine, 2024, day)
     totals = data["totals"]
     assert (totals["received"], totals["expected"]) == (len(arrived) - len(later), 31)
     assert (totals["received"], data["states"]["evaluated"]) == (25, 0)  # not 28/31 and 32
@@ -364,6 +376,7 @@ def test_status_on_2024_12_05_leaves_out_what_arrived_later(
     assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(data))
 
 
+@pytest.mark.slow
 def test_notices_on_2024_11_23_include_tasks_not_reported_by_then(
     record: Record, simulated: Path
 ) -> None:

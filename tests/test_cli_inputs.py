@@ -28,7 +28,7 @@ HUGE = "99999999999999999999"
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
+def readonly_db(tmp_path_factory: pytest.TempPathFactory, plan: Plan) -> Path:
     """The Hà Tĩnh 2024 cycle, nothing reported (read only by these tests)."""
     path = tmp_path_factory.mktemp("cli") / "plan.db"
     with Engine(plan, db=path, clock=FakeClock(dt.date(2024, 1, 10))) as eng:
@@ -64,9 +64,9 @@ def _usage_error(err: str, option: str) -> None:
     ids=lambda v: "-".join(v) if isinstance(v, list) else v,
 )
 def test_an_out_of_range_number_or_day_is_a_usage_error(
-    db: Path, capsys: pytest.CaptureFixture[str], args: list[str], option: str
+    readonly_db: Path, capsys: pytest.CaptureFixture[str], args: list[str], option: str
 ) -> None:
-    status, _out, err = _run(capsys, *args, "--db", db)
+    status, _out, err = _run(capsys, *args, "--db", readonly_db)
     assert status == 2
     _usage_error(err, option)
 
@@ -84,9 +84,9 @@ def test_an_out_of_range_number_or_day_is_a_usage_error(
     ],
 )
 def test_a_day_that_does_not_exist_is_named_as_such(
-    db: Path, capsys: pytest.CaptureFixture[str], day: str, says: str
+    readonly_db: Path, capsys: pytest.CaptureFixture[str], day: str, says: str
 ) -> None:
-    status, _out, err = _run(capsys, "notices", "--db", db, "--as-of", day)
+    status, _out, err = _run(capsys, "notices", "--db", readonly_db, "--as-of", day)
     assert status == 2
     _usage_error(err, "--as-of")
     assert says in err
@@ -96,9 +96,9 @@ def test_a_day_that_does_not_exist_is_named_as_such(
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(day=st.text(max_size=12) | st.dates().map(dt.date.isoformat))
 def test_any_as_of_is_a_notice_list_or_a_usage_error(
-    db: Path, capsys: pytest.CaptureFixture[str], day: str
+    readonly_db: Path, capsys: pytest.CaptureFixture[str], day: str
 ) -> None:
-    status, out, err = _run(capsys, "notices", "--db", db, "--as-of", day)
+    status, out, err = _run(capsys, "notices", "--db", readonly_db, "--as-of", day)
     try:
         parsed = dt.date.fromisoformat(day) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day) else None
     except ValueError:
@@ -111,12 +111,12 @@ def test_any_as_of_is_a_notice_list_or_a_usage_error(
         _usage_error(err, "--as-of")
 
 
-def test_notices_say_day_for_one_day(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, err = _run(capsys, "notices", "--db", db, "--as-of", "2024-12-01")
+def test_notices_say_day_for_one_day(readonly_db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = _run(capsys, "notices", "--db", readonly_db, "--as-of", "2024-12-01")
     assert status == 0, err
     assert "1 day after," in out
     assert re.search(r"[+-]1 days", out) is None
-    status, out, err = _run(capsys, "notices", "--db", db, "--as-of", "2024-12-15")
+    status, out, err = _run(capsys, "notices", "--db", readonly_db, "--as-of", "2024-12-15")
     assert status == 0, err
     assert "15 days after," in out
 
@@ -189,11 +189,24 @@ def test_a_mistyped_agency_code_gets_a_suggestion(
     assert f"did you mean {meant!r}?" in err
 
 
-def test_command_line_text_is_taken_in_nfc(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_line_text_is_taken_in_nfc(
+    readonly_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     nfd = unicodedata.normalize("NFD", "SLĐTBXHỞ")
     assert nfd != "SLĐTBXHỞ"
     status, out, err = _run(
-        capsys, "report", "--db", db, "--year", "2024", "--format", "md", "-o", "-", "--symbol", nfd
+        capsys,
+        "report",
+        "--db",
+        readonly_db,
+        "--year",
+        "2024",
+        "--format",
+        "md",
+        "-o",
+        "-",
+        "--symbol",
+        nfd,
     )
     assert status == 0, err
     assert "/BC-SLĐTBXHỞ" in out
@@ -210,7 +223,7 @@ def test_command_line_text_is_taken_in_nfc(db: Path, capsys: pytest.CaptureFixtu
     ids=["empty", "folder", "missing-folder"],
 )
 def test_a_bad_output_path_is_a_usage_error_before_any_work(
-    db: Path,
+    readonly_db: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -219,7 +232,7 @@ def test_a_bad_output_path_is_a_usage_error_before_any_work(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     for args in (
-        ["report", "--db", db, "--year", "2024", "-o", output],
+        ["report", "--db", readonly_db, "--year", "2024", "-o", output],
         ["calendar", RULES, "--agency", "so-yt", "-o", output],
         ["diagram", "-o", output],
     ):
@@ -256,19 +269,19 @@ def test_a_failed_write_leaves_the_previous_file(
 
 
 def test_a_database_is_never_written_over(
-    tmp_path: Path, db: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, readonly_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     victim = tmp_path / "victim.db"
-    victim.write_bytes(db.read_bytes())
+    victim.write_bytes(readonly_db.read_bytes())
     for args in (
-        ("report", "--db", db, "--year", "2024", "-o", victim),
+        ("report", "--db", readonly_db, "--year", "2024", "-o", victim),
         ("simulate", RULES, "--db", tmp_path / "new.db", "--years", "2024", "--report", victim,
          "--replace"),
     ):  # fmt: skip
         status, _out, err = _run(capsys, *args)
         assert status == 1, err
         assert f"{victim} is a SQLite database; it was left as it is" in err
-        assert victim.read_bytes() == db.read_bytes()
+        assert victim.read_bytes() == readonly_db.read_bytes()
     assert not (tmp_path / "new.db").exists()  # refused before simulating
 
 
@@ -319,9 +332,9 @@ def test_a_name_in_capitals_in_a_command_help_is_one_of_its_arguments(
     ],
 )
 def test_text_options_are_one_line_of_text(
-    db: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], says: str
+    readonly_db: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], says: str
 ) -> None:
-    status, _out, err = _run(capsys, *args, "--db", db)
+    status, _out, err = _run(capsys, *args, "--db", readonly_db)
     assert status == 2
     assert says in err
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from plan161_workflow import Engine, Plan
 from plan161_workflow.clock import FakeClock
 
@@ -21,6 +23,7 @@ def _notices(db: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_reminders_before_and_escalations_after_the_due_date(plan: Plan, tmp_path: Path) -> None:
     db = tmp_path / "n.db"
     eng = Engine(plan, db=db, clock=FakeClock(dt.date(2024, 11, 1)))
@@ -38,6 +41,7 @@ def test_reminders_before_and_escalations_after_the_due_date(plan: Plan, tmp_pat
     assert _notices(db, "--as-of", "2024-12-14").stdout.strip() == "0 notice(s) on 2024-12-14"
 
 
+@pytest.mark.slow
 def test_an_unknown_database_is_a_clear_error(tmp_path: Path) -> None:
     done = _notices(tmp_path / "missing.db")
     assert done.returncode == 1

@@ -150,6 +150,7 @@ def test_text_is_stored_as_nfc(opened: Engine) -> None:
 ZONES = [dt.UTC, VIETNAM, dt.timezone(dt.timedelta(hours=-10)), dt.timezone(dt.timedelta(hours=14))]
 
 
+@pytest.mark.slow
 @given(
     st.datetimes(min_value=dt.datetime(2024, 11, 20), max_value=dt.datetime(2024, 12, 10)),
     st.sampled_from(ZONES),

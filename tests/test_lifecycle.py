@@ -87,6 +87,7 @@ def workflows(draw: st.DrawFn) -> Workflow:
     )
 
 
+@pytest.mark.slow
 @given(workflows())
 def test_any_workflow_fires_as_transitions_does(workflow: Workflow) -> None:
     """Several transitions of one trigger, loops, a state left by nothing: the table agrees."""

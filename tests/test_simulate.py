@@ -34,6 +34,7 @@ def readme_main_command() -> list[str]:
     return shlex.split(step.strip())[1:]
 
 
+@pytest.mark.slow
 def test_the_readme_main_command_simulates_and_writes_a_report(tmp_path: Path) -> None:
     args = readme_main_command()
     assert args[:2] == ["simulate", "rules/ha-tinh-161-sap-xep-2025.yaml"]
@@ -61,6 +62,7 @@ def test_the_readme_main_command_simulates_and_writes_a_report(tmp_path: Path) -
     assert again.stdout == done.stdout
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_identical_status_json(tmp_path: Path) -> None:
     rules = str(REPO / "rules" / "ha-tinh-161.yaml")
     outputs = []
@@ -114,6 +116,7 @@ def test_a_simulation_shows_every_kind_of_behaviour() -> None:
     assert eng.verify().ok
 
 
+@pytest.mark.slow
 def test_the_summary_shows_what_the_engine_refused(tmp_path: Path) -> None:
     """A workflow whose verification only an overseer may do, in a plan without overseers:
     nothing gets verified, and the table says so instead of reporting a quiet success."""
@@ -139,6 +142,7 @@ def test_the_summary_shows_what_the_engine_refused(tmp_path: Path) -> None:
     assert all(r["evaluated"] == "0" for r in rows)
 
 
+@pytest.mark.slow
 def test_simulate_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path) -> None:
     other = tmp_path / "other.db"
     other.write_text("not a database", encoding="utf-8")
@@ -152,6 +156,7 @@ def test_simulate_refuses_to_overwrite_a_database_it_did_not_make(tmp_path: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]
 
 
+@pytest.mark.slow
 def test_simulate_refuses_standard_output_as_the_database(tmp_path: Path) -> None:
     rules = str(REPO / "rules" / "ha-tinh-161.yaml")
     done = subprocess.run(
@@ -162,6 +167,7 @@ def test_simulate_refuses_standard_output_as_the_database(tmp_path: Path) -> Non
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "examples").glob("*.py")))
 def test_every_example_runs(script: str, tmp_path: Path) -> None:
     done = subprocess.run(
@@ -195,12 +201,14 @@ def _interrupt_simulation(db: Path, *extra: str) -> int:
     return proc.wait(timeout=60)
 
 
+@pytest.mark.slow
 def test_an_interrupted_simulation_leaves_no_database(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     assert _interrupt_simulation(db) == 130
     assert sorted(p.name for p in tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_an_interrupted_replace_keeps_the_old_database(tmp_path: Path) -> None:
     db = tmp_path / "x.db"
     rules = str(REPO / "rules" / "ha-tinh-161.yaml")
@@ -212,6 +220,7 @@ def test_an_interrupted_replace_keeps_the_old_database(tmp_path: Path) -> None:
     assert plan161("verify", "--db", str(db)).returncode == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(1, 9))
 def test_agencies_that_cease_mid_year_hand_their_work_on_without_refusals(seed: int) -> None:
     """In 2025 DOLISA and the districts cease; the simulation acts as whoever holds each task on

@@ -217,11 +217,6 @@ def assert_well_run(eng: Engine, years: list[YearSummary]) -> None:
     assert eng.verify().ok
 
 
-@pytest.fixture(scope="module")
-def ha_tinh() -> Plan:
-    return load_rules(HA_TINH)
-
-
 # -- script_of ----------------------------------------------------------------------------------
 
 
@@ -306,8 +301,8 @@ def test_a_review_every_task_can_take_is_preferred_to_one_declared_before_it() -
     assert triggers(script_of(only).review) == ["endorse"]
 
 
-def test_held_roles_name_overseers_only_when_the_plan_has_some(ha_tinh: Plan) -> None:
-    assert held_roles(ha_tinh) == HELD
+def test_held_roles_name_overseers_only_when_the_plan_has_some(plan: Plan) -> None:
+    assert held_roles(plan) == HELD
     assert held_roles(load_rules(VERIFIED_RULES)) == HELD - {"overseer"}
     assert "coordinating" not in HELD
 
@@ -362,9 +357,9 @@ def test_the_path_to_the_report_takes_any_steps_each_with_what_it_requires() -> 
 @pytest.mark.parametrize(
     "workflow", [None, VERIFIED, VIETNAMESE], ids=["default", "verified", "vi"]
 )
-def test_every_workflow_ends_its_years_evaluated(ha_tinh: Plan, workflow: Workflow | None) -> None:
-    plan = attrs.evolve(ha_tinh, workflow=workflow) if workflow else ha_tinh
-    assert_well_run(*run(plan, SimulationParams(seed=5, send_back_share=0.3)))
+def test_every_workflow_ends_its_years_evaluated(plan: Plan, workflow: Workflow | None) -> None:
+    declared = attrs.evolve(plan, workflow=workflow) if workflow else plan
+    assert_well_run(*run(declared, SimulationParams(seed=5, send_back_share=0.3)))
 
 
 def test_the_rules_file_with_a_verified_step_simulates() -> None:
@@ -399,8 +394,8 @@ def test_each_step_is_fired_by_the_holder_of_its_role() -> None:
     assert {a for t, a, _ in each_event(eng, 2025) if t == "verify"} == {"so-nv"}
 
 
-def test_vietnamese_triggers_are_fired_and_no_default_name(ha_tinh: Plan) -> None:
-    eng, years = run(attrs.evolve(ha_tinh, workflow=VIETNAMESE), SimulationParams(seed=8))
+def test_vietnamese_triggers_are_fired_and_no_default_name(plan: Plan) -> None:
+    eng, years = run(attrs.evolve(plan, workflow=VIETNAMESE), SimulationParams(seed=8))
 
     assert_well_run(eng, years)
     fired = {t for year in years for t, _, _ in each_event(eng, year.year)}
@@ -418,9 +413,9 @@ def test_vietnamese_triggers_are_fired_and_no_default_name(ha_tinh: Plan) -> Non
     assert sum(y.sent_back for y in years) > 0
 
 
-def test_without_a_send_back_transition_nothing_is_sent_back(ha_tinh: Plan) -> None:
+def test_without_a_send_back_transition_nothing_is_sent_back(plan: Plan) -> None:
     params = SimulationParams(seed=5, send_back_share=1.0)
-    eng, years = run(attrs.evolve(ha_tinh, workflow=NO_SEND_BACK), params)
+    eng, years = run(attrs.evolve(plan, workflow=NO_SEND_BACK), params)
 
     assert_well_run(eng, years)
     assert [y.sent_back for y in years] == [0, 0, 0]
@@ -462,8 +457,8 @@ def applied(eng: Engine, years: list[YearSummary], trigger: str) -> list[tuple[s
     ]
 
 
-def test_only_the_route_every_task_can_take_is_fired(ha_tinh: Plan) -> None:
-    eng, years = run(attrs.evolve(ha_tinh, workflow=COORDINATED_REVIEW))
+def test_only_the_route_every_task_can_take_is_fired(plan: Plan) -> None:
+    eng, years = run(attrs.evolve(plan, workflow=COORDINATED_REVIEW))
 
     assert_well_run(eng, years)
     assert applied(eng, years, "verify")
@@ -478,8 +473,8 @@ def test_without_overseers_the_consolidator_verifies() -> None:
     assert {e.actor for _, e in applied(eng, years, "verify")} == {"so-ldtbxh"}
 
 
-def test_with_overseers_an_overseer_endorses(ha_tinh: Plan) -> None:
-    eng, years = run(attrs.evolve(ha_tinh, workflow=OVERSEEN_REVIEW))
+def test_with_overseers_an_overseer_endorses(plan: Plan) -> None:
+    eng, years = run(attrs.evolve(plan, workflow=OVERSEEN_REVIEW))
 
     assert_well_run(eng, years)
     endorsed = applied(eng, years, "endorse")
@@ -488,8 +483,8 @@ def test_with_overseers_an_overseer_endorses(ha_tinh: Plan) -> None:
     assert not applied(eng, years, "verify")
 
 
-def test_a_submit_that_takes_no_report_is_fired_without_one(ha_tinh: Plan) -> None:
-    eng, years = run(attrs.evolve(ha_tinh, workflow=SUBMIT_WITHOUT_REPORT))
+def test_a_submit_that_takes_no_report_is_fired_without_one(plan: Plan) -> None:
+    eng, years = run(attrs.evolve(plan, workflow=SUBMIT_WITHOUT_REPORT))
 
     assert_well_run(eng, years)
     submitted = applied(eng, years, "submit")
@@ -499,10 +494,10 @@ def test_a_submit_that_takes_no_report_is_fired_without_one(ha_tinh: Plan) -> No
 
 
 def test_no_task_is_started_where_it_could_only_be_finished_without_a_report(
-    ha_tinh: Plan,
+    plan: Plan,
 ) -> None:
     eng, years = run(
-        attrs.evolve(ha_tinh, workflow=START_THEN_FINISH),
+        attrs.evolve(plan, workflow=START_THEN_FINISH),
         SimulationParams(seed=5, send_back_share=0.3),
     )
 
@@ -514,9 +509,9 @@ def test_no_task_is_started_where_it_could_only_be_finished_without_a_report(
     assert all("report" in e.payload for _, e in applied(eng, years, "submit"))
 
 
-def test_nothing_is_sent_back_to_a_state_only_coordinating_agencies_leave(ha_tinh: Plan) -> None:
+def test_nothing_is_sent_back_to_a_state_only_coordinating_agencies_leave(plan: Plan) -> None:
     eng, years = run(
-        attrs.evolve(ha_tinh, workflow=REVISED_BY_COORDINATORS),
+        attrs.evolve(plan, workflow=REVISED_BY_COORDINATORS),
         SimulationParams(seed=5, send_back_share=1.0),
     )
 
@@ -526,9 +521,9 @@ def test_nothing_is_sent_back_to_a_state_only_coordinating_agencies_leave(ha_tin
     assert all(t.state != "revising" for t in eng.tasks())
 
 
-def test_a_drafted_report_is_sent_and_redrafted_when_sent_back(ha_tinh: Plan) -> None:
+def test_a_drafted_report_is_sent_and_redrafted_when_sent_back(plan: Plan) -> None:
     eng, years = run(
-        attrs.evolve(ha_tinh, workflow=DRAFT_THEN_SEND),
+        attrs.evolve(plan, workflow=DRAFT_THEN_SEND),
         SimulationParams(seed=5, send_back_share=0.5),
     )
 
@@ -544,8 +539,8 @@ def test_a_drafted_report_is_sent_and_redrafted_when_sent_back(ha_tinh: Plan) ->
     assert len(sends) > len({i for i, _ in sends})
 
 
-def test_a_start_that_requires_a_text_is_fired_with_one(ha_tinh: Plan) -> None:
-    eng, years = run(attrs.evolve(ha_tinh, workflow=START_WITH_TEXT))
+def test_a_start_that_requires_a_text_is_fired_with_one(plan: Plan) -> None:
+    eng, years = run(attrs.evolve(plan, workflow=START_WITH_TEXT))
 
     assert_well_run(eng, years)
     started = applied(eng, years, "start")
@@ -554,8 +549,8 @@ def test_a_start_that_requires_a_text_is_fired_with_one(ha_tinh: Plan) -> None:
     assert {i for i, _ in applied(eng, years, "submit")} <= {i for i, _ in started}
 
 
-def test_the_consolidator_accepts_every_task_early_in_the_year(ha_tinh: Plan) -> None:
-    eng, years = run(attrs.evolve(ha_tinh, workflow=CONSOLIDATOR_ACCEPTS))
+def test_the_consolidator_accepts_every_task_early_in_the_year(plan: Plan) -> None:
+    eng, years = run(attrs.evolve(plan, workflow=CONSOLIDATOR_ACCEPTS))
 
     assert_well_run(eng, years)
     accepted = applied(eng, years, "accept")
@@ -566,9 +561,9 @@ def test_the_consolidator_accepts_every_task_early_in_the_year(ha_tinh: Plan) ->
     assert all(t.state != "assigned" for t in eng.tasks())
 
 
-def test_a_step_of_the_consolidator_on_the_way_is_fired_by_the_consolidator(ha_tinh: Plan) -> None:
+def test_a_step_of_the_consolidator_on_the_way_is_fired_by_the_consolidator(plan: Plan) -> None:
     """A task not started beforehand is started, approved and submitted when its report comes."""
-    eng, years = run(attrs.evolve(ha_tinh, workflow=CONSOLIDATOR_APPROVES))
+    eng, years = run(attrs.evolve(plan, workflow=CONSOLIDATOR_APPROVES))
 
     assert_well_run(eng, years)
     approved = applied(eng, years, "approve")
@@ -579,11 +574,11 @@ def test_a_step_of_the_consolidator_on_the_way_is_fired_by_the_consolidator(ha_t
     assert {(i, e.at) for i, e in approved} - submitted  # in advance, once work started
 
 
-def test_the_same_seed_gives_the_same_history_under_a_declared_workflow(ha_tinh: Plan) -> None:
-    plan = attrs.evolve(ha_tinh, workflow=VIETNAMESE)
+def test_the_same_seed_gives_the_same_history_under_a_declared_workflow(plan: Plan) -> None:
+    declared = attrs.evolve(plan, workflow=VIETNAMESE)
     histories = []
     for _ in range(2):
-        eng, _years = run(plan, SimulationParams(seed=13))
+        eng, _years = run(declared, SimulationParams(seed=13))
         histories.append(eng.changes(after=0, limit=100_000))
     assert histories[0] == histories[1]
     assert len(histories[0]) > 300

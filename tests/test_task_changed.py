@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from plan161_workflow.model.task import Task
+from strategies import SHORT_TEXT
 
 TASK = Task(
     id="2024/II.1/so-gddt",
@@ -28,18 +29,17 @@ TASK = Task(
     days_late=0,
     rating=None,
 )
-TEXT = st.text(max_size=8)
 UPDATES = st.fixed_dictionaries(
     {},
     optional={
-        "state": TEXT,
-        "agency": TEXT,
-        "report": st.none() | st.fixed_dictionaries({"summary": TEXT}),
+        "state": SHORT_TEXT,
+        "agency": SHORT_TEXT,
+        "report": st.none() | st.fixed_dictionaries({"summary": SHORT_TEXT}),
         "reported_at": st.none() | st.datetimes(),
         "days_late": st.none() | st.integers(0, 400),
-        "rating": st.none() | TEXT,
+        "rating": st.none() | SHORT_TEXT,
         "due": st.none() | st.dates(),  # set by amendments, not by the workflow
-        "coordinating": st.lists(TEXT, max_size=3).map(tuple),
+        "coordinating": st.lists(SHORT_TEXT, max_size=3).map(tuple),
     },
 )
 

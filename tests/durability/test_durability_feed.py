@@ -26,7 +26,7 @@ CONSOLIDATOR = "so-ldtbxh"
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def feed_validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(
@@ -61,7 +61,7 @@ def _unstructured(changes: list[Change]) -> list[dict[str, Any]]:
 
 
 def test_every_entry_matches_the_documented_schema(
-    busy: Path, validator: jsonschema.Draft202012Validator
+    busy: Path, feed_validator: jsonschema.Draft202012Validator
 ) -> None:
     with Engine.open(busy) as eng:
         entries = _unstructured(eng.changes(limit=100_000))
@@ -81,11 +81,11 @@ def test_every_entry_matches_the_documented_schema(
         "close_cycle",
     }
     for entry in entries:
-        errors = [e.message for e in validator.iter_errors(entry)]
+        errors = [e.message for e in feed_validator.iter_errors(entry)]
         assert errors == [], (entry, errors)
         assert entry == json.loads(json.dumps(entry))  # plain JSON values only
-    assert list(validator.iter_errors({**entries[-1], "extra": 1}))  # closed: no other keys
-    assert list(validator.iter_errors({**entries[-1], "seq": "12"}))
+    assert list(feed_validator.iter_errors({**entries[-1], "extra": 1}))  # closed: no other keys
+    assert list(feed_validator.iter_errors({**entries[-1], "seq": "12"}))
     # The schema names exactly the fields of Change (a new field needs a new schema).
     schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
     assert set(schema["properties"]) == set(schema["required"])
@@ -129,7 +129,7 @@ def test_the_feed_lists_every_applied_change_once_in_commit_order(busy: Path) ->
 
 
 def test_the_cli_prints_the_same_entries_one_json_object_per_line(
-    busy: Path, capsys: pytest.CaptureFixture[str], validator: jsonschema.Draft202012Validator
+    busy: Path, capsys: pytest.CaptureFixture[str], feed_validator: jsonschema.Draft202012Validator
 ) -> None:
     with Engine.open(busy) as eng:
         expected = _unstructured(eng.changes(after=40, limit=25))
@@ -138,7 +138,7 @@ def test_the_cli_prints_the_same_entries_one_json_object_per_line(
     assert len(lines) == 25
     assert [json.loads(line) for line in lines] == expected
     for line in lines:
-        assert list(validator.iter_errors(json.loads(line))) == []
+        assert list(feed_validator.iter_errors(json.loads(line))) == []
     # Resume from the last cursor printed.
     last = json.loads(lines[-1])["seq"]
     assert main(["changes", "--db", str(busy), "--after", str(last), "--json"]) == 0

@@ -7,23 +7,19 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plan161_workflow.store.chain import HASHED_FIELDS, canonical, chain_hash
+from strategies import JSON, TEXT
 
 
 def _reference(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-TEXT = st.text(st.characters(codec="utf-8"), max_size=30)
-SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | TEXT
-JSON = st.recursive(
-    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(TEXT, inner, max_size=4)
-)
-
-
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(JSON)
 def test_canonical_is_json_dumps_with_sorted_keys_and_no_spaces(value: Any) -> None:
@@ -50,6 +46,7 @@ EVENT = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300)
 @given(st.text("0123456789abcdef", min_size=64, max_size=64), EVENT)
 def test_chain_hash_is_sha256_of_the_canonical_list(previous: str, event: dict[str, Any]) -> None:

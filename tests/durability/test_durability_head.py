@@ -24,8 +24,8 @@ HEX = "0123456789abcdef"
 
 
 @pytest.fixture(scope="module")
-def engine(plan: Plan) -> Iterator[Engine]:
-    """An engine in memory with a short history (read only by these tests)."""
+def short_history_engine(plan: Plan) -> Iterator[Engine]:
+    """An short_history_engine in memory with a short history (read only by these tests)."""
     eng = Engine(plan, clock=clock())
     eng.open_cycle(2024)
     eng.fire(TASK, "start", actor="so-tttt")
@@ -72,39 +72,41 @@ def test_a_head_hash_not_in_the_chain_is_still_a_rewritten_history(
     assert "history was rewritten" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_prefix_of_16_or_more_digits_of_any_event_in_either_case_holds(
-    engine: Engine, data: st.DataObject
+    short_history_engine: Engine, data: st.DataObject
 ) -> None:
-    hashes = _hashes(engine)
+    hashes = _hashes(short_history_engine)
     chosen = data.draw(st.sampled_from(hashes))
     length = data.draw(st.integers(HEAD_MIN_DIGITS, 64))
     upper = data.draw(st.lists(st.booleans(), min_size=length, max_size=length))
     kept = "".join(c.upper() if u else c for c, u in zip(chosen[:length], upper, strict=True))
-    assert engine.verify(expect_head=kept).ok
+    assert short_history_engine.verify(expect_head=kept).ok
 
 
+@pytest.mark.slow
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     kept=st.text(max_size=70) | st.text(HEX + HEX.upper(), max_size=70) | st.none(),
     data=st.data(),
 )
 def test_any_text_is_refused_as_input_or_judged_against_the_chain(
-    engine: Engine, kept: str | None, data: st.DataObject
+    short_history_engine: Engine, kept: str | None, data: st.DataObject
 ) -> None:
     if kept is None:  # a real event hash, cut anywhere and perhaps altered: both verdicts occur
-        real = data.draw(st.sampled_from(_hashes(engine)))
+        real = data.draw(st.sampled_from(_hashes(short_history_engine)))
         kept = real[: data.draw(st.integers(0, 64))] + data.draw(st.text(HEX, max_size=3))
     text = kept.strip()
     if not (HEAD_MIN_DIGITS <= len(text) <= 64 and set(text.lower()) <= set(HEX)):
         with pytest.raises(PayloadError) as caught:
-            engine.verify(expect_head=kept)
+            short_history_engine.verify(expect_head=kept)
         assert "16 to 64 hex digits" in str(caught.value)
         return
-    report = engine.verify(expect_head=kept)
+    report = short_history_engine.verify(expect_head=kept)
     prefix = head_prefix(kept)
-    assert report.ok == any(h.startswith(prefix) for h in _hashes(engine))
+    assert report.ok == any(h.startswith(prefix) for h in _hashes(short_history_engine))
     if not report.ok:
         assert "history was rewritten" in report.chain_problem
 

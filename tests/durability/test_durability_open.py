@@ -262,6 +262,7 @@ def test_replacing_a_database_in_a_read_only_folder_is_refused_and_leaves_it(
     assert files_in(db.parent) == before
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("setpriv") is None,
     reason="only root skips the tests above, and only setpriv can drop its privileges here",

@@ -38,11 +38,6 @@ Deadline = tuple[int, str, str, dt.date]
 """(year, unit, lead the plan names, due date): one task's deadline."""
 
 
-@pytest.fixture(scope="module")
-def reorganised() -> Plan:
-    return load_rules(REORGANISED_RULES)
-
-
 def _events(plan: Plan, agency: str, years: Iterable[int]) -> list[icalendar.Event]:
     data = agency_calendar(plan, agency, list(years), stamp=STAMP).calendar.to_ical()
     return list(icalendar.Calendar.from_ical(data).walk("VEVENT"))
@@ -72,40 +67,40 @@ def _plan_deadlines(plan: Plan) -> list[Deadline]:
     ]
 
 
-def test_dolisa_has_no_deadline_after_it_ceased(reorganised: Plan) -> None:
-    events = _events(reorganised, "so-ldtbxh", reorganised.info.years)
+def test_dolisa_has_no_deadline_after_it_ceased(reorganised_plan: Plan) -> None:
+    events = _events(reorganised_plan, "so-ldtbxh", reorganised_plan.info.years)
     dues = [e.decoded("DTSTART") for e in events]
     assert dues, "its 2023 and 2024 deadlines stay with it"
     assert max(dues) <= dt.date(2025, 2, 28)
-    result = agency_calendar(reorganised, "so-ldtbxh", [2025], stamp=STAMP)
+    result = agency_calendar(reorganised_plan, "so-ldtbxh", [2025], stamp=STAMP)
     assert result.events == 0
     assert (2025, "II.2", "so-nv") in result.handed_over
     assert (2025, "II.4", "so-yt") in result.handed_over  # split by area
 
 
-def test_district_has_no_deadline_after_it_was_abolished(reorganised: Plan) -> None:
-    dues = [e.decoded("DTSTART") for e in _events(reorganised, "ubnd-h-can-loc", [2023, 2025])]
+def test_district_has_no_deadline_after_it_was_abolished(reorganised_plan: Plan) -> None:
+    dues = [e.decoded("DTSTART") for e in _events(reorganised_plan, "ubnd-h-can-loc", [2023, 2025])]
     assert dt.date(2023, 11, 30) in dues
     assert max(dues) <= dt.date(2025, 6, 30)
 
 
-def test_no_ceased_agency_has_any_deadline_after_its_last_day(reorganised: Plan) -> None:
-    ceased = [a for a in reorganised.agencies if a.valid_to is not None]
+def test_no_ceased_agency_has_any_deadline_after_its_last_day(reorganised_plan: Plan) -> None:
+    ceased = [a for a in reorganised_plan.agencies if a.valid_to is not None]
     assert len(ceased) >= 2
     for agency in ceased:
-        for event in _events(reorganised, agency.code, reorganised.info.years):
+        for event in _events(reorganised_plan, agency.code, reorganised_plan.info.years):
             assert agency.valid_to is not None
             assert event.decoded("DTSTART") <= agency.valid_to, (agency.code, event["SUMMARY"])
 
 
-def test_home_affairs_gets_each_inherited_deadline_exactly_once(reorganised: Plan) -> None:
+def test_home_affairs_gets_each_inherited_deadline_exactly_once(reorganised_plan: Plan) -> None:
     """Expected straight from the rules' successors: every 2025 task a predecessor of so-nv
     leads, due on or after the successor's first day, within its scope."""
-    working = WorkingCalendar(reorganised.calendar, reorganised.info.years)
-    tasks = plan_tasks(reorganised, 2025, working)
+    working = WorkingCalendar(reorganised_plan.calendar, reorganised_plan.info.years)
+    tasks = plan_tasks(reorganised_plan, 2025, working)
     expected: Counter[Deadline] = Counter()
     coordinated: set[tuple[str, dt.date]] = set()
-    for agency in reorganised.agencies:
+    for agency in reorganised_plan.agencies:
         for s in agency.successors:
             if s.agency != "so-nv":
                 continue
@@ -120,11 +115,11 @@ def test_home_affairs_gets_each_inherited_deadline_exactly_once(reorganised: Pla
                 if agency.code in t.coordinating:
                     coordinated.add((t.unit, t.due))
     assert len(expected) == 15  # II.1 and II.2 of DOLISA, II.1 of the 13 districts
-    got = Counter(d for d in _lead_deadlines(reorganised, "so-nv", [2025]) if d[2] != "so-nv")
+    got = Counter(d for d in _lead_deadlines(reorganised_plan, "so-nv", [2025]) if d[2] != "so-nv")
     assert got == expected
     held = {
         (str(e["CATEGORIES"].cats[1]), e.decoded("DTSTART"))
-        for e in _events(reorganised, "so-nv", [2025])
+        for e in _events(reorganised_plan, "so-nv", [2025])
     }
     assert coordinated <= held  # the districts' coordinating part too (led units count once)
 
@@ -141,12 +136,12 @@ def test_every_task_deadline_is_in_exactly_one_calendar(rules: Path) -> None:
     assert max(calendars.values()) == 1
 
 
-def test_calendar_agrees_with_the_engine(reorganised: Plan, tmp_path: Path) -> None:
+def test_calendar_agrees_with_the_engine(reorganised_plan: Plan, tmp_path: Path) -> None:
     """On the due date, the engine has passed each open task to the agency whose calendar
     holds its deadline."""
     due = dt.date(2025, 11, 30)
     clock = FakeClock(dt.date(2025, 1, 2))
-    with Engine(reorganised, db=tmp_path / "e.db", clock=clock) as engine:
+    with Engine(reorganised_plan, db=tmp_path / "e.db", clock=clock) as engine:
         engine.open_cycle(2025)
         clock.set(due)
         engine.apply_succession()
@@ -155,16 +150,16 @@ def test_calendar_agrees_with_the_engine(reorganised: Plan, tmp_path: Path) -> N
         }
     by_calendar = {
         (unit, lead): holder.code
-        for holder in reorganised.agencies
-        for _, unit, lead, day in _lead_deadlines(reorganised, holder.code, [2025])
+        for holder in reorganised_plan.agencies
+        for _, unit, lead, day in _lead_deadlines(reorganised_plan, holder.code, [2025])
         if day == due
     }
     assert by_calendar == by_engine
     assert by_calendar[("II.4", "so-ldtbxh")] == "so-yt"
 
 
-def test_successor_event_says_whom_it_replaces(reorganised: Plan) -> None:
-    events = _events(reorganised, "so-nv", [2025])
+def test_successor_event_says_whom_it_replaces(reorganised_plan: Plan) -> None:
+    events = _events(reorganised_plan, "so-nv", [2025])
     assert len({str(e["UID"]) for e in events}) == len(events)
     (can_loc,) = [
         e for e in events if str(e["SUMMARY"]).endswith("(thay Ủy ban nhân dân huyện Can Lộc)")
@@ -192,6 +187,7 @@ def _ceasing(plan: Plan, code: str, last_day: dt.date, successor: str) -> Plan:
     return attrs.evolve(plan, agencies=agencies)
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None)
 @given(
     last_day=st.dates(dt.date(2023, 1, 1), dt.date(2024, 12, 30)),
@@ -230,9 +226,11 @@ def test_cli_says_what_passed_to_successors(
     assert "wrote 19 events" in capsys.readouterr().err
 
 
-def test_leads_are_named_as_held_on_the_day(reorganised: Plan) -> None:
+def test_leads_are_named_as_held_on_the_day(reorganised_plan: Plan) -> None:
     """An agency that did not change sees who leads the unit with it now, and whom they replace."""
-    (ii5,) = [e for e in _events(reorganised, "so-gddt", [2025]) if " II.5 " in str(e["SUMMARY"])]
+    (ii5,) = [
+        e for e in _events(reorganised_plan, "so-gddt", [2025]) if " II.5 " in str(e["SUMMARY"])
+    ]
     leads = next(
         line for line in str(ii5["DESCRIPTION"]).splitlines() if line.startswith("Cơ quan chủ trì")
     )

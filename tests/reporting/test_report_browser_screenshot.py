@@ -54,6 +54,7 @@ def _png_size(png: Path) -> tuple[int, int]:
     return width, height
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_report_renders_in_headless_chromium(ha_tinh_db: Path, tmp_path: Path, lang: str) -> None:

@@ -29,7 +29,6 @@ from plan161_workflow.model.plan import (
 from plan161_workflow.reporting.output import render_report
 from plan161_workflow.reporting.report import build_report, default_report_date
 from plan161_workflow.reporting.status import status_data
-from plan161_workflow.rules import load_rules
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
 D = dt.date
@@ -65,11 +64,6 @@ CUSTOM = Workflow(
     ),
 )
 """Custom state names (``giao``, ``dang_lam``...), labels and trigger names."""
-
-
-@pytest.fixture(scope="module")
-def ha_tinh() -> Plan:
-    return load_rules(HA_TINH)
 
 
 def _steps(wf: Workflow) -> dict[str, str]:
@@ -133,10 +127,10 @@ def cli_json(path: Path, year: int, capsys: pytest.CaptureFixture[str]) -> str:
 
 
 def test_custom_states_of_2024_survive_default_rules_loaded_later(
-    ha_tinh: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "custom.db"
-    custom = attrs.evolve(ha_tinh, workflow=CUSTOM)
+    custom = attrs.evolve(plan, workflow=CUSTOM)
     run_2024(custom, path)
     with Engine.open(path) as eng:
         before = reports(eng, 2024)
@@ -151,7 +145,7 @@ def test_custom_states_of_2024_survive_default_rules_loaded_later(
     assert all(set(u["states"]) == set(CUSTOM.states) for u in data["units"])
     assert "Hoàn thành tốt nhiệm vụ" in {t["rating"] for u in data["units"] for t in u["tasks"]}
 
-    with reopen_with(ha_tinh, path) as eng:  # the default workflow from now on
+    with reopen_with(plan, path) as eng:  # the default workflow from now on
         assert eng.plan.workflow == DEFAULT_WORKFLOW
         assert reports(eng, 2024) == before
         after_2025 = json.loads(render_report(build_report(eng, 2025, on=D(2025, 3, 2)), "json"))
@@ -163,14 +157,14 @@ def test_custom_states_of_2024_survive_default_rules_loaded_later(
     assert {t["state"] for u in after_2025["units"] for t in u["tasks"]} == {"Đã giao"}
 
 
-def test_remarks_are_the_comments_of_the_cycles_workflow(ha_tinh: Plan, tmp_path: Path) -> None:
+def test_remarks_are_the_comments_of_the_cycles_workflow(plan: Plan, tmp_path: Path) -> None:
     """Section III lists what overseers said with the comment action of the cycle's workflow
     (``y_kien`` here), before and after the default workflow is loaded."""
     path = tmp_path / "remarks.db"
-    run_2024(attrs.evolve(ha_tinh, workflow=CUSTOM), path)
+    run_2024(attrs.evolve(plan, workflow=CUSTOM), path)
     with Engine.open(path) as eng:
         before = build_report(eng, 2024, on=REPORT_DAY)
-    with reopen_with(ha_tinh, path) as eng:
+    with reopen_with(plan, path) as eng:
         after = build_report(eng, 2024, on=REPORT_DAY)
     for report in (before, after):
         assert [(m.agency, m.task_id, m.text) for m in report.remarks] == [
@@ -180,19 +174,19 @@ def test_remarks_are_the_comments_of_the_cycles_workflow(ha_tinh: Plan, tmp_path
 
 
 def test_area_dropped_by_newer_rules_stays_in_the_2024_report(
-    ha_tinh: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    plan: Plan, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "no-ii2.db"
-    run_2024(ha_tinh, path)
+    run_2024(plan, path)
     with Engine.open(path) as eng:
         before = reports(eng, 2024)
         cli_before = render_report(build_report(eng, 2024, on=REPORT_DAY), "json")
     data = json.loads(before["vi.json"])
-    title = next(a.title for a in ha_tinh.areas if a.id == "II.2")
+    title = next(a.title for a in plan.areas if a.id == "II.2")
     assert "II.2" in [u["id"] for u in data["units"]]
     assert ("II.2", title) in {(s["unit"], s["unit_title"]) for s in data["late"]}
 
-    without_ii2 = attrs.evolve(ha_tinh, areas=tuple(a for a in ha_tinh.areas if a.id != "II.2"))
+    without_ii2 = attrs.evolve(plan, areas=tuple(a for a in plan.areas if a.id != "II.2"))
     with reopen_with(without_ii2, path) as eng:
         after = reports(eng, 2024)
         new = build_report(eng, 2025, on=D(2025, 3, 2))
@@ -205,10 +199,10 @@ def test_area_dropped_by_newer_rules_stays_in_the_2024_report(
 
 
 def test_names_titles_ratings_and_recipients_come_from_the_cycle(
-    ha_tinh: Plan, tmp_path: Path
+    plan: Plan, tmp_path: Path
 ) -> None:
     path = tmp_path / "renamed.db"
-    run_2024(ha_tinh, path)
+    run_2024(plan, path)
     with Engine.open(path) as eng:
         before = reports(eng, 2024)
         draft_before = reports(eng, 2025 - 1, on=D(2024, 12, 1))
@@ -218,13 +212,13 @@ def test_names_titles_ratings_and_recipients_come_from_the_cycle(
         return f"{name} (mới)"
 
     renamed = attrs.evolve(
-        ha_tinh,
-        info=attrs.evolve(ha_tinh.info, title=rename(ha_tinh.info.title), place="Nơi khác"),
-        agencies=tuple(attrs.evolve(a, name=rename(a.name)) for a in ha_tinh.agencies),
-        areas=tuple(attrs.evolve(a, title=rename(a.title)) for a in ha_tinh.areas),
-        duties=tuple(attrs.evolve(d, title=rename(d.title)) for d in ha_tinh.duties),
-        rating_scale=tuple(attrs.evolve(r, name=rename(r.name)) for r in ha_tinh.rating_scale),
-        roles=attrs.evolve(ha_tinh.roles, recipients=("ubnd-tinh",)),
+        plan,
+        info=attrs.evolve(plan.info, title=rename(plan.info.title), place="Nơi khác"),
+        agencies=tuple(attrs.evolve(a, name=rename(a.name)) for a in plan.agencies),
+        areas=tuple(attrs.evolve(a, title=rename(a.title)) for a in plan.areas),
+        duties=tuple(attrs.evolve(d, title=rename(d.title)) for d in plan.duties),
+        rating_scale=tuple(attrs.evolve(r, name=rename(r.name)) for r in plan.rating_scale),
+        roles=attrs.evolve(plan.roles, recipients=("ubnd-tinh",)),
         workflow=attrs.evolve(
             DEFAULT_WORKFLOW, labels=(StateLabel("evaluated", "Đã xếp loại", "Graded"),)
         ),
@@ -243,16 +237,14 @@ def test_names_titles_ratings_and_recipients_come_from_the_cycle(
     assert new.recipients[:-1] == (rename("Ủy ban nhân dân tỉnh Hà Tĩnh") + ";",)
 
 
-def test_a_reported_task_an_amendment_keeps_stays_in_the_report(
-    ha_tinh: Plan, tmp_path: Path
-) -> None:
+def test_a_reported_task_an_amendment_keeps_stays_in_the_report(plan: Plan, tmp_path: Path) -> None:
     """An amendment applied to the open 2024 cycle makes its rules the cycle's; it never
     withdraws a task whose report arrived, so II.2's task stays, and so does its area in the
     report (after those the amended rules name), with every task counted once."""
     path = tmp_path / "amended.db"
-    run_2024(ha_tinh, path)
-    without_ii2 = attrs.evolve(ha_tinh, areas=tuple(a for a in ha_tinh.areas if a.id != "II.2"))
-    with Engine(ha_tinh, db=path, clock=FakeClock(D(2025, 1, 20))) as eng:
+    run_2024(plan, path)
+    without_ii2 = attrs.evolve(plan, areas=tuple(a for a in plan.areas if a.id != "II.2"))
+    with Engine(plan, db=path, clock=FakeClock(D(2025, 1, 20))) as eng:
         before = [u.id for u in build_report(eng, 2024, on=REPORT_DAY).units]
         eng.amend(without_ii2, scope="open", dry_run=False)
         assert eng.cycle_book(2024).plan == without_ii2

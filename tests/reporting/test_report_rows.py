@@ -31,7 +31,7 @@ LATE = ("2025/II.1/ubnd-h-can-loc", "2025/II.1/ubnd-h-vu-quang")
 
 
 @pytest.fixture(scope="module")
-def reorganised(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+def reorganised_2025_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     """The 2025 cycle of the reorganised plan: district tasks passed to Sở Nội vụ on 01/07/2025,
     two of them reported late by it, one on time by a district before it ceased."""
     clock = FakeClock(D(2025, 1, 2))
@@ -60,11 +60,11 @@ def _report(engine: Engine, lang: str) -> Report:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_a_task_passed_to_another_agency_names_the_one_it_replaces(
-    reorganised: Engine, lang: str
+    reorganised_2025_engine: Engine, lang: str
 ) -> None:
-    plan = reorganised.plan
-    tasks = {t.id: t for t in reorganised.tasks(year=2025)}
-    report = _report(reorganised, lang)
+    plan = reorganised_2025_engine.plan
+    tasks = {t.id: t for t in reorganised_2025_engine.tasks(year=2025)}
+    report = _report(reorganised_2025_engine, lang)
     rows = [r for u in report.units for r in u.tasks]
     assert len(rows) == len(tasks)
     for row in rows:
@@ -97,8 +97,10 @@ def _agency_cells(markdown: str, heading: str) -> list[str]:
     return table[1:]  # without the heading row
 
 
-def test_the_district_rows_of_sections_i_2_and_ii_are_told_apart(reorganised: Engine) -> None:
-    markdown = render_md(_report(reorganised, "vi"))
+def test_the_district_rows_of_sections_i_2_and_ii_are_told_apart(
+    reorganised_2025_engine: Engine,
+) -> None:
+    markdown = render_md(_report(reorganised_2025_engine, "vi"))
     rows = _agency_cells(markdown, "#### II.1.")
     moved = [r for r in rows if r.startswith("Sở Nội vụ (thay ")]
     assert "Sở Nội vụ (thay Ủy ban nhân dân huyện Can Lộc)" in moved
@@ -109,9 +111,9 @@ def test_the_district_rows_of_sections_i_2_and_ii_are_told_apart(reorganised: En
         "Sở Nội vụ (thay Ủy ban nhân dân huyện Can Lộc)",
         "Sở Nội vụ (thay Ủy ban nhân dân huyện Vũ Quang)",
     ]
-    english = render_md(_report(reorganised, "en"))
+    english = render_md(_report(reorganised_2025_engine, "en"))
     assert "Department of Home Affairs (in place of Can Lộc District People's Committee)" in english
-    html = render_html(_report(reorganised, "vi"))
+    html = render_html(_report(reorganised_2025_engine, "vi"))
     assert "<td>Sở Nội vụ (thay Ủy ban nhân dân huyện Can Lộc)</td>" in html
 
 
@@ -126,12 +128,12 @@ def _md_heads(markdown: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_every_column_of_every_table_has_a_heading(
-    tiny_engine: Engine, reorganised: Engine, lang: str
+    tiny_engine: Engine, reorganised_2025_engine: Engine, lang: str
 ) -> None:
     waived = build_report(tiny_engine, 2023, on=D(2024, 1, 5), lang=lang)
     assert any(s.waived for s in waived.missing)
     assert waived.late
-    for report in (waived, _report(reorganised, lang)):
+    for report in (waived, _report(reorganised_2025_engine, lang)):
         heads = _md_heads(render_md(report))
         assert heads
         assert all(all(cell for cell in row) for row in heads), heads

@@ -571,6 +571,7 @@ def workflows(draw: st.DrawFn) -> Workflow:
     return attrs.evolve(wf, states=tuple(order))
 
 
+@pytest.mark.slow
 @settings(max_examples=400)
 @given(workflows())
 def test_an_order_of_states_is_refused_exactly_when_it_is_not_the_lifecycle_order(

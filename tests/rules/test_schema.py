@@ -18,7 +18,7 @@ from plan161_workflow.rules.source import read_document
 
 
 @pytest.fixture(scope="module")
-def validator() -> jsonschema.Draft202012Validator:
+def rules_validator() -> jsonschema.Draft202012Validator:
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
@@ -35,6 +35,7 @@ def test_committed_schema_is_the_generated_one() -> None:
     )
 
 
+@pytest.mark.slow
 def test_module_prints_the_schema() -> None:
     command = [sys.executable, "-m", "plan161_workflow.rules.schema"]
     done = subprocess.run(command, capture_output=True, timeout=60, check=True)
@@ -43,9 +44,9 @@ def test_module_prints_the_schema() -> None:
 
 @pytest.mark.parametrize("path", [HA_TINH, *VALID], ids=lambda p: p.stem)
 def test_valid_files_pass_the_schema(
-    validator: jsonschema.Draft202012Validator, path: Path
+    rules_validator: jsonschema.Draft202012Validator, path: Path
 ) -> None:
-    errors = [f"{e.json_path}: {e.message}" for e in validator.iter_errors(_document(path))]
+    errors = [f"{e.json_path}: {e.message}" for e in rules_validator.iter_errors(_document(path))]
     assert not errors
 
 
@@ -67,10 +68,10 @@ SHAPE_MISTAKES = [
 
 @pytest.mark.parametrize("name", SHAPE_MISTAKES)
 def test_shape_mistakes_fail_the_schema(
-    validator: jsonschema.Draft202012Validator, name: str
+    rules_validator: jsonschema.Draft202012Validator, name: str
 ) -> None:
     (path,) = [p for p in INVALID if p.stem == name]
-    assert list(validator.iter_errors(_document(path)))
+    assert list(rules_validator.iter_errors(_document(path)))
 
 
 def test_schema_shape() -> None:

@@ -56,6 +56,7 @@ def test_a_missing_file_is_named_without_a_line(
     assert output.splitlines()[1].startswith(f"{HA_TINH}: valid: ")
 
 
+@pytest.mark.slow
 def test_the_installed_command(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("plan: [\n", encoding="utf-8")
