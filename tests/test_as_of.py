@@ -24,7 +24,7 @@ from plan161_workflow.calendar import reminder_date
 from plan161_workflow.cli import main
 from plan161_workflow.clock import VIETNAM, FakeClock, today
 from plan161_workflow.model.plan import Reminder, Workflow
-from plan161_workflow.model.task import Event, Task
+from plan161_workflow.model.task import Event, Task, cycle_id
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.simulate import SimulationParams, simulate
@@ -109,7 +109,7 @@ def book_on(engine: Engine, year: int, day: dt.date) -> Rulebook:
     ``open_cycle`` or ``amend_cycle`` event by then names."""
     named = [
         e.payload["rules"]
-        for e in engine.history(f"cycle/{year}")
+        for e in engine.history(cycle_id(year))
         if e.trigger in ("open_cycle", "amend_cycle") and today(e.at) <= day
     ]
     return engine.book_for(named[-1])

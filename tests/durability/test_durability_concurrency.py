@@ -15,6 +15,7 @@ from durable_kit import SHARED_REQUEST, check_whole, clock, go, results, start_w
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import ConflictError, InvalidTransition, PayloadError, StoreError
+from plan161_workflow.model.task import CYCLE_ID_PREFIX
 from plan161_workflow.store import schema
 
 TASK = "2024/II.1/so-tttt"
@@ -134,7 +135,7 @@ def test_eight_processes_firing_at_one_file(db: Path) -> None:
     applied = [
         (c.task_id, c.version)
         for c in everything
-        if c.trigger != "create" and not c.task_id.startswith("cycle/")
+        if c.trigger != "create" and not c.task_id.startswith(CYCLE_ID_PREFIX)
     ]
     assert len(applied) == len(set(applied)) == total["applied"] + 1
     assert set(applied) == set(told) | {tuple(tallies[0]["shared"])}

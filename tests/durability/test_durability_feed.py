@@ -18,7 +18,7 @@ from durable_kit import Writer, clock
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import PayloadError, WorkflowError
-from plan161_workflow.rules.convert import CONVERTER
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.store.feed import Change
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "change-feed.schema.json"

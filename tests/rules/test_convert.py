@@ -12,8 +12,8 @@ import pytest
 from rules_support import HA_TINH, VALID
 
 from plan161_workflow import Plan, load_rules
+from plan161_workflow.model.codec import CONVERTER, ShapeError, field_names, required_names
 from plan161_workflow.model.plan import Agency, Duty, Recurrence
-from plan161_workflow.rules.convert import CONVERTER, ShapeError, field_names, required_names
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
 PLANS = [HA_TINH, *VALID]

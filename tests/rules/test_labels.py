@@ -9,7 +9,7 @@ from rules_support import HA_TINH, HERE
 
 from plan161_workflow import load_rules
 from plan161_workflow.errors import RulesError
-from plan161_workflow.rules.convert import CONVERTER
+from plan161_workflow.model.codec import CONVERTER
 
 VERIFIED = HERE / "valid" / "verified-workflow.yaml"
 

@@ -11,7 +11,7 @@ from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
 from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.errors import PayloadError
 from plan161_workflow.inputs import SQLITE_MAX
-from plan161_workflow.rules.convert import CONVERTER
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.store.verify import HEAD_MIN_DIGITS, dumps_report, head_prefix
 
 

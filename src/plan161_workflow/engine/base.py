@@ -18,15 +18,15 @@ from plan161_workflow.errors import (
     NotFound,
     StoreError,
 )
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
-from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.store.chain import canonical
+from plan161_workflow.store.replay import replay
 from plan161_workflow.store.repo import Store
 from plan161_workflow.store.schema import CREATE_HINT
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import open_states
-from plan161_workflow.workflow.replay import replay
 
 _FILTERS = ("year", "state", "agency", "area", "duty")
 

@@ -21,7 +21,7 @@ from plan161_workflow.errors import (
     WorkflowError,
 )
 from plan161_workflow.model.plan import Plan
-from plan161_workflow.model.task import Task
+from plan161_workflow.model.task import Task, cycle_id
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import consolidation_states
 
@@ -85,7 +85,7 @@ class Cycles(EngineBase):
             book.known_agency(actor, "as actor")
             holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
             if actor not in holders:
-                raise PermissionDenied(actor, "close_cycle", f"cycle/{year}", sorted(holders))
+                raise PermissionDenied(actor, "close_cycle", cycle_id(year), sorted(holders))
             self.store.close_cycle(year, now)
             self._cycle_event(year, "close_cycle", actor, now, ("open", "closed"), {})
 
@@ -134,7 +134,7 @@ class Cycles(EngineBase):
         """An event of the cycle itself (``cycle/YEAR``): opened, consolidated, amended, closed,
         or a refused attempt at one of these; returns its sequence number."""
         return self.store.append_event(
-            task_id=f"cycle/{year}",
+            task_id=cycle_id(year),
             trigger=trigger,
             from_state=states[0],
             to_state=states[1],
@@ -198,7 +198,7 @@ class Cycles(EngineBase):
             self._apply_succession(now)
             holder = book.holder("consolidator", today(now))
             if actor != holder:
-                raise PermissionDenied(actor, "consolidate", f"cycle/{year}", [holder])
+                raise PermissionDenied(actor, "consolidate", cycle_id(year), [holder])
             # Acting on them: each row is checked against its history first.
             ready, missing = self._candidates(
                 year, self.store.tasks_for_update("t.year = ?", (year,))

@@ -22,11 +22,11 @@ from plan161_workflow.errors import (
 from plan161_workflow.model.plan import ROLES, Reminder, Role
 from plan161_workflow.model.task import Event, Notice, Task
 from plan161_workflow.store.feed import Change, change_from_row
+from plan161_workflow.store.replay import REPLAYED
 from plan161_workflow.store.repo import TASK_COLUMNS, row_to_task
 from plan161_workflow.store.verify import VerifyReport, verify
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import open_states
-from plan161_workflow.workflow.replay import REPLAYED
 
 AS_OF_DAY = "(SELECT day FROM as_of)"
 """SQL for the day of a view as of a day (the ``as_of`` expression of ``tasks_as_of_sql``)."""
@@ -69,7 +69,7 @@ def tasks_as_of_sql(where: str = "1 = 1", keys: Sequence[str] = PAYLOAD_KEYS) ->
     A task is there if it was created by then (and not withdrawn since); its state and version
     are those its last applied event by then left, and its agency, due date, report, first
     arrival (``reported_at``, ``days_late``) and rating those its applied events by then recorded,
-    as replaying them rebuilds (``workflow.replay``). Area, duty, original agency and coordinating
+    as replaying them rebuilds (``store.replay``). Area, duty, original agency and coordinating
     agencies are the task row's: events do not record the coordinating agencies a task was
     created with, so an amendment's later change shows. A task an amendment withdrew later has no
     row any more and is left out.

@@ -11,6 +11,19 @@ import attrs
 _CHANGING = frozenset({"state", "agency", "report", "reported_at", "days_late", "rating"})
 """Task fields a workflow change sets (``Task.changed`` builds these directly)."""
 
+CYCLE_ID_PREFIX = "cycle/"
+"""How the ids of cycles begin: the events of a cycle itself are recorded under its id, which no
+task id shares (task ids begin with a year or a period)."""
+
+
+def cycle_id(year: int, period: str | None = None) -> str:
+    """The id under which the events of a reporting cycle itself are recorded (opened,
+    consolidated, amended, closed): ``cycle/2024``; with a period, ``cycle/2024/<period>``.
+
+    The one place that builds it: never write ``f"cycle/{year}"`` by hand.
+    """
+    return f"{CYCLE_ID_PREFIX}{year}" if period is None else f"{CYCLE_ID_PREFIX}{year}/{period}"
+
 
 @attrs.frozen
 class Task:
@@ -86,7 +99,7 @@ class Event:
     seq: int
     """Position in the database-wide history (commit order)."""
     task_id: str
-    """The task, or ``cycle:YEAR`` for cycle-level events."""
+    """The task, or the cycle (``cycle_id``: ``cycle/YEAR``) for cycle-level events."""
     trigger: str
     """Trigger or action name."""
     from_state: str | None

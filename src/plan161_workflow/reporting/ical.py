@@ -27,10 +27,10 @@ import icalendar
 from plan161_workflow.calendar import WorkingCalendar, reminder_date
 from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.errors import NotFound
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.reporting.labels import TEXT, agency_name, in_place_of
-from plan161_workflow.rules.checks import suggest
 from plan161_workflow.workflow.succession import Succession
 
 PRODID = "-//plan161-workflow//plan161 calendar//VI"

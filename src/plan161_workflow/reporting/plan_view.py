@@ -6,8 +6,8 @@ from typing import Any
 
 from plan161_workflow.calendar import WorkingCalendar
 from plan161_workflow.cycle import due_date
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.plan import Area, Duty, Plan
-from plan161_workflow.rules.convert import CONVERTER
 
 
 def _unit_json(plan: Plan, unit: Area | Duty, calendar: WorkingCalendar) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import NotFound
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
@@ -43,7 +44,6 @@ from plan161_workflow.reporting.labels import (
     place_date,
     state_name,
 )
-from plan161_workflow.rules.convert import CONVERTER
 from plan161_workflow.workflow.definition import comment_actions
 
 

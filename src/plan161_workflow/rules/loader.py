@@ -17,10 +17,11 @@ from typing import Any
 from cattrs.errors import BaseValidationError
 
 from plan161_workflow.errors import Problem, RulesError
+from plan161_workflow.hints import suggest
+from plan161_workflow.model.codec import CONVERTER, field_names
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules.amend import HEADER, is_amendment, merge
-from plan161_workflow.rules.checks import check_plan, suggest
-from plan161_workflow.rules.convert import CONVERTER, field_names
+from plan161_workflow.rules.checks import check_plan
 from plan161_workflow.rules.repair import consequence_of, repaired
 from plan161_workflow.rules.shape import Finding, shape_findings
 from plan161_workflow.rules.source import (

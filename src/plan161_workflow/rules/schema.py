@@ -21,10 +21,10 @@ from typing import Any, Literal
 import attrs
 
 from plan161_workflow.model import plan as model
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.plan import Plan, Recurrence
 from plan161_workflow.rules.amend import KEYED, MERGED, REMOVABLE
 from plan161_workflow.rules.checks.workflow import NAME
-from plan161_workflow.rules.convert import CONVERTER
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 

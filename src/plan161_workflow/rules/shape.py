@@ -15,9 +15,9 @@ from cattrs.errors import (
     IterableValidationNote,
 )
 
+from plan161_workflow.hints import suggest
+from plan161_workflow.model.codec import ShapeError, field_names
 from plan161_workflow.model.plan import Plan
-from plan161_workflow.rules.convert import ShapeError, field_names
-from plan161_workflow.rules.hints import suggest
 from plan161_workflow.rules.source import Path
 
 

@@ -24,7 +24,7 @@ class Change:
     at: dt.datetime
     """When the change was made (engine clock)."""
     task_id: str
-    """The task changed, or ``cycle/YEAR`` for a cycle-level change."""
+    """The task changed, or the cycle (``cycle_id``: ``cycle/YEAR``) for a cycle-level change."""
     trigger: str
     """What happened: create, start, submit, send_back, consolidate, evaluate, contribute,
     comment, reassign, open_cycle, close_cycle, consolidate_cycle, ..."""

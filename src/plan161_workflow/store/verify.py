@@ -19,9 +19,10 @@ from typing import Any
 import attrs
 
 from plan161_workflow.errors import PayloadError
+from plan161_workflow.model.task import CYCLE_ID_PREFIX, cycle_id
 from plan161_workflow.store.chain import GENESIS, canonical, event_hash
+from plan161_workflow.store.replay import REPLAYED, replay
 from plan161_workflow.store.repo import EVENT_COLUMNS
-from plan161_workflow.workflow.replay import REPLAYED, replay
 
 _BATCH = 5000
 Event = dict[str, Any]
@@ -177,7 +178,8 @@ def _withdrawn(history: list[Event]) -> bool:
 
 def _histories(conn: sqlite3.Connection, *, cycles: bool) -> Iterator[tuple[str, list[Event]]]:
     """(task id, its events in order), one task at a time (the ``events_task`` index)."""
-    where = "task_id LIKE 'cycle/%'" if cycles else "task_id NOT LIKE 'cycle/%'"
+    like = f"task_id LIKE '{CYCLE_ID_PREFIX}%'"
+    where = like if cycles else f"NOT {like}"
     cursor = conn.execute(
         f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {where} ORDER BY task_id, seq"
     )
@@ -239,8 +241,8 @@ def _records(conn: sqlite3.Connection, histories: dict[str, list[Event]]) -> lis
     cycles = conn.execute("SELECT year, rules_hash, closed_at FROM cycles ORDER BY year")
     seen = set()
     for year, rules_hash, closed_at in cycles.fetchall():
-        seen.add(f"cycle/{year}")
-        applied = [e for e in histories.get(f"cycle/{year}", []) if e["outcome"] == "applied"]
+        seen.add(cycle_id(year))
+        applied = [e for e in histories.get(cycle_id(year), []) if e["outcome"] == "applied"]
         payloads = [json.loads(e["payload"]) for e in applied]
         # The rules a cycle follows: those of its last event naming rules (open_cycle, amendment).
         rules = [p["rules"] for p in payloads if "rules" in p]
@@ -255,7 +257,7 @@ def _records(conn: sqlite3.Connection, histories: dict[str, list[Event]]) -> lis
     orphans = sorted(
         t
         for t, events in histories.items()
-        if t.startswith("cycle/")
+        if t.startswith(CYCLE_ID_PREFIX)
         and t not in seen
         and any(e["outcome"] == "applied" for e in events)
     )
@@ -267,7 +269,7 @@ def _records(conn: sqlite3.Connection, histories: dict[str, list[Event]]) -> lis
     )
     for seq, year, at, actor, *record, task_id, trigger, e_at, e_actor, payload in rows:
         stored = [year, at, actor, *map(json.loads, record)]
-        if trigger != "consolidate_cycle" or task_id != f"cycle/{year}":
+        if trigger != "consolidate_cycle" or task_id != cycle_id(year):
             out.append(f"consolidation {seq}: no consolidate_cycle event {seq} of {year}")
             continue
         p = json.loads(payload)

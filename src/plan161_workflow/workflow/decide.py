@@ -21,10 +21,10 @@ from plan161_workflow.errors import (
     PayloadError,
     PermissionDenied,
 )
+from plan161_workflow.hints import suggest
 from plan161_workflow.inputs import blank, text
 from plan161_workflow.model.plan import Plan, Requirement, Role
 from plan161_workflow.model.task import Task
-from plan161_workflow.rules.checks import suggest
 from plan161_workflow.workflow.machine import Lifecycle
 from plan161_workflow.workflow.succession import Succession
 

@@ -19,9 +19,8 @@ from plan161_workflow.rules.checks.registry import (
 from plan161_workflow.rules.checks.succession import succession_problems
 from plan161_workflow.rules.checks.text import blank_text_problems
 from plan161_workflow.rules.checks.workflow import workflow_checks
-from plan161_workflow.rules.hints import suggest
 
-__all__ = ["Found", "check_plan", "suggest"]
+__all__ = ["Found", "check_plan"]
 
 
 def check_plan(plan: Plan) -> list[Found]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Plan
-from plan161_workflow.rules.hints import suggest
 from plan161_workflow.rules.source import Path
 
 Found = tuple[Path, str]

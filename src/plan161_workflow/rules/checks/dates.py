@@ -7,9 +7,9 @@ import datetime as dt
 from collections.abc import Iterator
 
 from plan161_workflow.calendar import WorkingCalendar, parse_day_month
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Deadline, Plan
 from plan161_workflow.rules.checks.common import MAX_DAYS, Found, duplicates
-from plan161_workflow.rules.hints import suggest
 
 _NEEDS = {
     "yearly_before": ("day",),

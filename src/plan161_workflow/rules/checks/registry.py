@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import ROLES, Agency, Area, Duty, Plan
 from plan161_workflow.rules.checks.common import (
     MAX_DAYS,
@@ -17,7 +18,6 @@ from plan161_workflow.rules.checks.common import (
     repeated,
     unknown_agency,
 )
-from plan161_workflow.rules.hints import suggest
 
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 

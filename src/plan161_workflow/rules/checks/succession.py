@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Agency, Plan, Succession
 from plan161_workflow.rules.checks.common import Found, unknown_agency
-from plan161_workflow.rules.hints import suggest
 from plan161_workflow.rules.source import Path
 
 PLAN_ROLES = ("consolidator", "evaluator", "overseer", "recipient")

@@ -1,4 +1,5 @@
-"""Hints for people fixing a rules file: the closest known name to a mistyped one."""
+"""Hints for people fixing a mistyped name (in a rules file, an agency code, a trigger): the
+closest known name."""
 
 from __future__ import annotations
 

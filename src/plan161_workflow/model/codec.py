@@ -21,8 +21,8 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Plan, Recurrence, Workflow
-from plan161_workflow.rules.hints import suggest
 
 
 def _describe(value: object) -> str:
