@@ -29,11 +29,11 @@ from transitions import Machine
 from plan161_workflow import load_rules
 from plan161_workflow.calendar import WorkingCalendar
 from plan161_workflow.clock import VIETNAM, FakeClock
-from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.engine import Engine
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.store.schema import create_tables
+from plan161_workflow.workflow.cycle_plan import plan_tasks
 
 RULES = Path(__file__).resolve().parents[1] / "rules" / "ha-tinh-161.yaml"
 CYCLE = ("start", "submit", "send_back", "submit", "send_back")  # loops: in_progress <-> reported

@@ -20,12 +20,12 @@ from reporting_data import HA_TINH_RULES, TINY_RULES
 from plan161_workflow.calendar import WorkingCalendar
 from plan161_workflow.cli import main
 from plan161_workflow.clock import FakeClock
-from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.engine import Engine
 from plan161_workflow.model.plan import Plan, Succession
 from plan161_workflow.reporting.ical import agency_calendar
 from plan161_workflow.rules import load_rules
 from plan161_workflow.rules.checks.succession import succession_problems
+from plan161_workflow.workflow.cycle_plan import plan_tasks
 
 REORGANISED_RULES = HA_TINH_RULES.parent / "ha-tinh-161-sap-xep-2025.yaml"
 STAMP = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)

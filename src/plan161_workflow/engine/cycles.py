@@ -10,19 +10,18 @@ from typing import Any
 from plan161_workflow import inputs
 from plan161_workflow.amendment import Amendment, TaskChange, diff_tasks
 from plan161_workflow.clock import today
-from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.engine.base import EngineBase, rules_digest
 from plan161_workflow.errors import (
     ConsolidationError,
     CycleClosedError,
     NotFound,
     PayloadError,
-    PermissionDenied,
     WorkflowError,
 )
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task, cycle_id
-from plan161_workflow.workflow.decide import Rulebook
+from plan161_workflow.workflow.cycle_plan import plan_tasks
+from plan161_workflow.workflow.decide import Rulebook, decide_cycle
 from plan161_workflow.workflow.definition import consolidation_states
 
 
@@ -83,9 +82,7 @@ class Cycles(EngineBase):
         with self._cycle_change(year, "close_cycle", actor, now):
             book = self._open_cycle_book(year)
             book.known_agency(actor, "as actor")
-            holders = {book.holder(r, today(now)) for r in ("consolidator", "evaluator")}
-            if actor not in holders:
-                raise PermissionDenied(actor, "close_cycle", cycle_id(year), sorted(holders))
+            decide_cycle(book, year, "close_cycle", actor, today(now))
             self.store.close_cycle(year, now)
             self._cycle_event(year, "close_cycle", actor, now, ("open", "closed"), {})
 
@@ -196,9 +193,7 @@ class Cycles(EngineBase):
                 book.known_agency(code, "in waive=")
             wf = book.plan.workflow
             self._apply_succession(now)
-            holder = book.holder("consolidator", today(now))
-            if actor != holder:
-                raise PermissionDenied(actor, "consolidate", cycle_id(year), [holder])
+            decide_cycle(book, year, "consolidate", actor, today(now))
             # Acting on them: each row is checked against its history first.
             ready, missing = self._candidates(
                 year, self.store.tasks_for_update("t.year = ?", (year,))

@@ -25,13 +25,13 @@ import attrs
 import icalendar
 
 from plan161_workflow.calendar import WorkingCalendar, reminder_date
-from plan161_workflow.cycle import plan_tasks
 from plan161_workflow.errors import NotFound
 from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.reporting.labels import TEXT, agency_name, in_place_of
-from plan161_workflow.workflow.succession import Succession
+from plan161_workflow.workflow.cycle_plan import plan_tasks
+from plan161_workflow.workflow.succession import SuccessionIndex
 
 PRODID = "-//plan161-workflow//plan161 calendar//VI"
 ALARM_HOUR = 8
@@ -210,7 +210,7 @@ def agency_calendar(
     """
     _check_agency(plan, agency)
     working = WorkingCalendar(plan.calendar, plan.info.years)
-    succession = Succession(plan)
+    succession = SuccessionIndex(plan)
     units = {u.id: u for u in plan.units()}
     negative = sorted({r.days for r in plan.reminders if r.days < 0})
     by_days = {r.days: r for r in plan.reminders if r.days < 0}

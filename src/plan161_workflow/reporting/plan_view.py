@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from plan161_workflow.calendar import WorkingCalendar
-from plan161_workflow.cycle import due_date
 from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.plan import Area, Duty, Plan
+from plan161_workflow.workflow.cycle_plan import due_date
 
 
 def _unit_json(plan: Plan, unit: Area | Duty, calendar: WorkingCalendar) -> dict[str, Any]:

@@ -1,7 +1,9 @@
-"""Who may do what, when, with what: the pure decision behind every ``fire``.
+"""Who may do what, when, with what: the pure decision behind every ``fire``, and who may
+consolidate or close a cycle. Every permission check of the library is here.
 
 ``decide`` takes a task as it is, a request and the time, and either returns the change to make
-or raises the ``WorkflowError`` that explains the refusal. It touches no database and no clock.
+or raises the ``WorkflowError`` that explains the refusal; ``decide_cycle`` does the same for a
+change to a cycle as a whole. They touch no database and no clock.
 """
 
 from __future__ import annotations
@@ -24,11 +26,16 @@ from plan161_workflow.errors import (
 from plan161_workflow.hints import suggest
 from plan161_workflow.inputs import blank, text
 from plan161_workflow.model.plan import Plan, Requirement, Role
-from plan161_workflow.model.task import Task
+from plan161_workflow.model.task import Task, cycle_id
 from plan161_workflow.workflow.machine import Lifecycle
-from plan161_workflow.workflow.succession import Succession
+from plan161_workflow.workflow.succession import SuccessionIndex
 
 REPORT_KEYS = frozenset({"summary", "indicators", "attachments"})
+CYCLE_ROLES: Mapping[str, tuple[Role, ...]] = {
+    "consolidate": ("consolidator",),
+    "close_cycle": ("consolidator", "evaluator"),
+}
+"""Who may make each change to a cycle as a whole: the roles whose holders may."""
 _MAPPING = (dict, Mapping)
 """A mapping, ``dict`` first (the abstract-class check is the slow one)."""
 
@@ -47,7 +54,7 @@ class Rulebook:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
         self.lifecycle = Lifecycle(plan.workflow)
-        self.succession = Succession(plan)
+        self.succession = SuccessionIndex(plan)
         self.calendar = WorkingCalendar(plan.calendar, plan.info.years)
         self.agencies = frozenset(a.code for a in plan.agencies)
         self.participants = plan.participants()
@@ -171,6 +178,26 @@ def decide(
         updates["agency"] = payload["agency"]
         payload["previous_agency"] = task.agency
     return Outcome(to_state, updates, payload)
+
+
+def decide_cycle(book: Rulebook, year: int, trigger: str, actor: str, on: dt.date) -> None:
+    """Whether ``actor`` may make the change ``trigger`` to the cycle of ``year`` on day ``on``
+    (``consolidate`` it, ``close_cycle``): returns if so, raises otherwise.
+
+    Raises:
+        NotFound: ``trigger`` is not a change to a cycle.
+        PermissionDenied: ``actor`` holds none of the roles ``CYCLE_ROLES`` gives ``trigger`` on
+            that day (successors followed).
+    """
+    roles = CYCLE_ROLES.get(trigger)
+    if roles is None:
+        known = sorted(CYCLE_ROLES)
+        raise NotFound(
+            "trigger", trigger, f"changes to a cycle: {', '.join(known)}" + suggest(trigger, known)
+        )
+    holders = sorted({book.holder(role, on) for role in roles})
+    if actor not in holders:
+        raise PermissionDenied(actor, trigger, cycle_id(year), holders)
 
 
 def _successors(book: Rulebook, code: str, today: dt.date, task: Task) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """The lifecycle as data: the library's default workflow and the checks any workflow must pass.
 
-Pure: no ``transitions`` here (``workflow.machine`` is the one module that imports it).
+Pure: no ``transitions`` here (``workflow.machine`` runs workflows with it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The one module that imports ``transitions``.
+"""The one module that runs a workflow with ``transitions`` (``reporting/diagram.py`` only
+draws one, with its ``GraphMachine``; nothing else imports ``transitions``).
 
 One ``Machine`` per workflow is the definition every task shares. Trigger and state names from a
 rules file are passed as names only: no callback is ever given to ``transitions``, so no string

@@ -7,8 +7,9 @@ import datetime as dt
 from plan161_workflow.model.plan import Agency, Plan
 
 
-class Succession:
-    """Answers 'who holds this agency's duty on that day' for one plan."""
+class SuccessionIndex:
+    """The successions of one plan's agencies, indexed to answer "who holds this agency's duty
+    on that day" (a resolver; the rules' record of one succession is ``model.plan.Succession``)."""
 
     def __init__(self, plan: Plan) -> None:
         self._by_code: dict[str, Agency] = {a.code: a for a in plan.agencies}

@@ -1,4 +1,5 @@
-"""What a reporting cycle holds: the tasks a plan creates for a year (pure)."""
+"""What a reporting cycle holds under a plan: the tasks it creates for a year, their ids and
+deadlines (pure; the engine's cycle commands are in ``engine/cycles.py``)."""
 
 from __future__ import annotations
 
