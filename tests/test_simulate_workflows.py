@@ -354,6 +354,7 @@ def test_the_path_to_the_report_takes_any_steps_each_with_what_it_requires() -> 
 # -- whole simulations ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "workflow", [None, VERIFIED, VIETNAMESE], ids=["default", "verified", "vi"]
 )
@@ -437,6 +438,7 @@ NEW_WORKFLOWS = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rules", [HA_TINH, VERIFIED_RULES], ids=["overseers", "no-overseers"])
 @pytest.mark.parametrize("name", list(NEW_WORKFLOWS))
 def test_each_way_to_the_report_and_through_review_is_well_run(rules: Path, name: str) -> None:
@@ -574,6 +576,7 @@ def test_a_step_of_the_consolidator_on_the_way_is_fired_by_the_consolidator(plan
     assert {(i, e.at) for i, e in approved} - submitted  # in advance, once work started
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_history_under_a_declared_workflow(plan: Plan) -> None:
     declared = attrs.evolve(plan, workflow=VIETNAMESE)
     histories = []

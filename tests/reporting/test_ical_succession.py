@@ -124,6 +124,7 @@ def test_home_affairs_gets_each_inherited_deadline_exactly_once(reorganised_plan
     assert coordinated <= held  # the districts' coordinating part too (led units count once)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "rules", [HA_TINH_RULES, REORGANISED_RULES, TINY_RULES], ids=["default", "reorganised", "tiny"]
 )
