@@ -1,0 +1,53 @@
+"""Claims the code makes about its own layout stay true: which modules import ``transitions``,
+where cycle ids are built. (The import layers are checked by ``lint-imports`` in CI.)"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from plan161_workflow.model.task import CYCLE_ID_PREFIX, cycle_id
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "plan161_workflow"
+
+
+def _modules() -> dict[str, ast.Module]:
+    return {
+        str(p.relative_to(PACKAGE)): ast.parse(p.read_text(encoding="utf-8"))
+        for p in sorted(PACKAGE.rglob("*.py"))
+    }
+
+
+def _imports(tree: ast.Module) -> set[str]:
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+    return out
+
+
+def test_only_the_machine_and_the_diagram_import_transitions() -> None:
+    importing = {
+        name
+        for name, tree in _modules().items()
+        if any(m == "transitions" or m.startswith("transitions.") for m in _imports(tree))
+    }
+    assert importing == {"workflow/machine.py", "reporting/diagram.py"}
+
+
+def test_cycle_ids_are_built_by_cycle_id_alone() -> None:
+    by_hand = re.compile(r"""f["']cycle[/:]\{""")
+    found = [
+        f"{p.relative_to(PACKAGE)}:{n}"
+        for p in sorted(PACKAGE.rglob("*.py"))
+        for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if by_hand.search(line) and p.name != "task.py"  # model/task.py: cycle_id itself
+    ]
+    assert found == []
+    assert cycle_id(2024) == "cycle/2024"
+    assert cycle_id(2026, "2026S1") == "cycle/2026/2026S1"
+    assert cycle_id(2024).startswith(CYCLE_ID_PREFIX)
+    assert not "2024/II.1/so-gddt".startswith(CYCLE_ID_PREFIX)
