@@ -1,5 +1,6 @@
-"""Claims the code makes about its own layout stay true: which modules import ``transitions``,
-where cycle ids are built. (The import layers are checked by ``lint-imports`` in CI.)"""
+"""Claims the code makes about its own layout stay true: the one-way layers of pyproject.toml's
+import-linter contracts (also run by .ci/run), which modules import ``transitions``, where cycle
+ids are built."""
 
 from __future__ import annotations
 
@@ -7,9 +8,25 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+from importlinter.cli import lint_imports
+
 from plan161_workflow.model.task import CYCLE_ID_PREFIX, cycle_id
 
-PACKAGE = Path(__file__).resolve().parents[1] / "src" / "plan161_workflow"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "plan161_workflow"
+
+
+def test_the_import_contracts_hold(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An import that points up a layer (or from the CLI into the store, the workflow core, the
+    calendar or the codec) fails here, not only in CI: see docs/developing.md, "Layers"."""
+    monkeypatch.chdir(ROOT)
+    status = lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "0 broken" in out
 
 
 def _modules() -> dict[str, ast.Module]:
