@@ -184,7 +184,7 @@ def test_simulating_with_the_reorganisation(tmp_path: Path) -> None:
     eng = Engine(plan, db=tmp_path / "reorg.db", clock=clock)
     summaries = simulate(eng, clock, plan.info.years, SimulationParams(seed=7))
     assert [s.consolidator for s in summaries] == ["so-ldtbxh", "so-ldtbxh", "so-nv"]
-    assert {c["actor"] for c in eng.consolidations(2025)} == {"so-nv"}
+    assert {c.actor for c in eng.consolidations(2025)} == {"so-nv"}
     ceased = eng.book.succession.ceased_by(dt.date(2025, 12, 31))
     conn = sqlite3.connect(eng.store.path)
     # Every 2025 task still open or handled after its agency ended is held by a successor.
@@ -195,7 +195,7 @@ def test_simulating_with_the_reorganisation(tmp_path: Path) -> None:
     ).fetchall()
     assert stranded == []
     for year in (2023, 2024):
-        assert {c["actor"] for c in eng.consolidations(year)} == {"so-ldtbxh"}
+        assert {c.actor for c in eng.consolidations(year)} == {"so-ldtbxh"}
         assert len(eng.tasks(year=year, agency="ubnd-h-vu-quang")) == 1
         assert eng.tasks(year=year, agency="so-nv", area="II.2") == []
     moved = [e for e in eng.history("2025/II.2/so-ldtbxh") if e.trigger == "reassign"]

@@ -512,7 +512,7 @@ def test_the_amended_example_day_by_day(amended: Engine) -> None:
     assert arrived is not None
     assert arrived.astimezone(VIETNAM).date() == D(2024, 11, 10)
     hashes = [amended.cycle_as_of(2024, D(2024, 11, d)) for d in (3, 13, 14)]
-    assert [h and h["rules_hash"] for h in hashes] == [
+    assert [h and h.rules_hash for h in hashes] == [
         book_hash(amended, "open_cycle"),
         book_hash(amended, "amend_cycle", -2),
         amended.rules_hash,

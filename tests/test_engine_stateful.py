@@ -281,8 +281,8 @@ class EngineMachine(RuleBasedStateMachine):
             after = {t.id: t for t in self.engine.tasks(year=2024)}
             reported = [t.id for t in tasks if t.state == "reported"]
             assert len(self.engine.consolidations(2024)) == consolidations + 1
-            assert record["tasks"] == reported
-            assert record["recipients"] == ["ubnd-tinh", "bo-ldtbxh"]
+            assert list(record.tasks) == reported
+            assert record.recipients == ("ubnd-tinh", "bo-ldtbxh")
             for t in tasks:
                 expected = "consolidated" if t.id in reported else t.state
                 assert after[t.id].state == expected

@@ -99,8 +99,8 @@ def test_a_simulation_shows_every_kind_of_behaviour() -> None:
         assert y.missing == sum(1 for t in tasks if t.due and t.reported_at is None)
     for year in years:
         record = eng.consolidations(year.year)[0]
-        assert record["actor"] == "so-ldtbxh"
-        assert {m["agency"] for m in record["missing"]} <= set(record["waived"])
+        assert record.actor == "so-ldtbxh"
+        assert {m.agency for m in record.missing} <= set(record.waived)
         assert year.evaluated == len(eng.tasks(year=year.year, state="evaluated")) > 0
     triggers = {e.trigger for t in eng.tasks(year=2024) for e in eng.history(t.id)}
     assert {
@@ -112,7 +112,7 @@ def test_a_simulation_shows_every_kind_of_behaviour() -> None:
         "evaluate",
         "contribute",
     } <= triggers
-    assert all(c["closed_at"] for c in eng.cycles())
+    assert all(c.closed for c in eng.cycles())
     assert eng.verify().ok
 
 

@@ -200,8 +200,8 @@ def assert_well_run(eng: Engine, years: list[YearSummary]) -> None:
         assert records, year
         done: set[str] = set()
         for record in records:
-            at = dt.datetime.fromisoformat(record["at"])
-            done |= set(record["tasks"])
+            at = record.at
+            done |= set(record.tasks)
             arrived = {i for i, t in tasks.items() if t.reported_at and t.reported_at < at}
             assert arrived <= done, (year.year, sorted(arrived - done))
             assert {m["task"] for m in record["missing"]}.isdisjoint(arrived)

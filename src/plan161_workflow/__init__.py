@@ -3,8 +3,19 @@
 Read a plan from a declarative rules file, open a reporting cycle, move each task through its
 lifecycle with permissions and deadlines on the Vietnamese working calendar, and keep a
 tamper-evident history in SQLite.
+
+The public API is exactly the names in ``plan161_workflow.__all__``, imported from here:
+``from plan161_workflow import Engine, load_rules``. Every submodule (``plan161_workflow.engine``,
+``.store``, ``.workflow``, ``.rules``, ``.reporting``, ...) and every attribute of an object
+whose name is not documented (``Engine.store`` among them) is internal and may change in any
+release. Everything a public method takes or returns is importable from here.
 """
 
+from importlib import metadata as _metadata
+
+from plan161_workflow.amendment import Amendment, TaskChange
+from plan161_workflow.calendar import WorkingCalendar
+from plan161_workflow.clock import Clock, FakeClock, system_clock
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import (
     AgencyCeasedError,
@@ -21,28 +32,94 @@ from plan161_workflow.errors import (
     StoreError,
     WorkflowError,
 )
-from plan161_workflow.model import Event, Notice, Plan, Task
+from plan161_workflow.model import (
+    Agency,
+    AgencyGroup,
+    Area,
+    CalendarSettings,
+    Deadline,
+    Duty,
+    Event,
+    LegalDocument,
+    Notice,
+    Plan,
+    PlanInfo,
+    Rating,
+    Recurrence,
+    Reminder,
+    Roles,
+    Signer,
+    Succession,
+    SuccessionScope,
+    Task,
+    Workflow,
+    WorkflowAction,
+    WorkflowTransition,
+)
+from plan161_workflow.model.plan import StateLabel
+from plan161_workflow.model.records import Consolidation, Cycle, MissingReport
 from plan161_workflow.rules import load_rules, parse_rules
+from plan161_workflow.store.feed import Change
+from plan161_workflow.store.verify import VerifyReport
+from plan161_workflow.workflow.decide import Rulebook
+
+try:
+    __version__: str = _metadata.version("plan161-workflow")
+    """The installed version of plan161-workflow (from the package's metadata)."""
+except _metadata.PackageNotFoundError:  # pragma: no cover  (run from a source tree never installed)
+    __version__ = "0+unknown"
 
 __all__ = [
+    "Agency",
     "AgencyCeasedError",
+    "AgencyGroup",
+    "Amendment",
+    "Area",
+    "CalendarSettings",
+    "Change",
+    "Clock",
     "ConflictError",
+    "Consolidation",
     "ConsolidationError",
+    "Cycle",
     "CycleClosedError",
+    "Deadline",
+    "Duty",
     "Engine",
     "Event",
+    "FakeClock",
     "InvalidTransition",
+    "LegalDocument",
+    "MissingReport",
     "NotFound",
     "Notice",
     "PayloadError",
     "PermissionDenied",
     "Plan",
     "Plan161Error",
+    "PlanInfo",
     "Problem",
+    "Rating",
+    "Recurrence",
+    "Reminder",
+    "Roles",
+    "Rulebook",
     "RulesError",
+    "Signer",
+    "StateLabel",
     "StoreError",
+    "Succession",
+    "SuccessionScope",
     "Task",
+    "TaskChange",
+    "VerifyReport",
+    "Workflow",
+    "WorkflowAction",
     "WorkflowError",
+    "WorkflowTransition",
+    "WorkingCalendar",
+    "__version__",
     "load_rules",
     "parse_rules",
+    "system_clock",
 ]

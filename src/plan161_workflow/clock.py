@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 """Vietnam's time zone (UTC+7, no daylight saving)."""
 
-Clock = Callable[[], dt.datetime]
-"""Anything that returns the current time as an aware datetime."""
+
+class Clock(Protocol):
+    """Anything the engine can ask for the current time: a function (or object) called with no
+    argument that returns an aware ``datetime`` (a naive one is taken as Vietnam's time).
+    ``system_clock`` and ``FakeClock`` are clocks."""
+
+    def __call__(self) -> dt.datetime:
+        """The current time."""
+        ...
 
 
 def system_clock() -> dt.datetime:

@@ -357,6 +357,6 @@ class _Year:
             no_deadline=figures.no_deadline,
             sent_back=self.stats["sent_back"],
             evaluated=sum(1 for t in tasks if t.state == final),
-            consolidator=record[-1]["actor"] if record else "",
+            consolidator=record[-1].actor if record else "",
             refused=self.stats["refused"],
         )

@@ -58,7 +58,7 @@ def test_a_reading_command_refuses_an_empty_file_and_leaves_it_empty(
     assert status == 1
     assert err.startswith("error: ")
     assert "is empty" in err
-    assert f"plan161 simulate RULES --db {empty}" in err  # how to create one, for a CLI user
+    assert f"plan161 init --rules RULES --db {empty}" in err  # how to create one, for a CLI user
     assert "Engine(" not in err
     assert "Traceback" not in err
     assert files_in(tmp_path) == {"e.db": hashlib.sha256(b"").hexdigest()}  # no tables, no WAL

@@ -21,6 +21,7 @@ from engine_support import (
 
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.engine import Engine
+from plan161_workflow.model.records import MissingReport
 from plan161_workflow.errors import (
     ConsolidationError,
     NotFound,
@@ -77,12 +78,12 @@ def test_consolidation_succeeds_when_every_missing_agency_is_waived(
         2024, actor=CONSOLIDATOR, waive=["ubnd-h-vu-quang", "so-gddt", "ubmttq-tinh"]
     )
 
-    assert record["year"] == 2024
-    assert record["tasks"] == sorted(submitted)
-    assert len(record["tasks"]) == 32
-    assert record["missing"] == [{"task": k, "agency": v} for k, v in sorted(LEFT_OUT.items())]
-    assert record["waived"] == ["so-gddt", "ubmttq-tinh", "ubnd-h-vu-quang"]
-    assert record["recipients"] == ["ubnd-tinh", "bo-ldtbxh"]
+    assert record.year == 2024
+    assert list(record.tasks) == sorted(submitted)
+    assert len(record.tasks) == 32
+    assert record.missing == tuple(MissingReport(k, v) for k, v in sorted(LEFT_OUT.items()))
+    assert record.waived == ("so-gddt", "ubmttq-tinh", "ubnd-h-vu-quang")
+    assert record.recipients == ("ubnd-tinh", "bo-ldtbxh")
     assert engine.counts(2024) == {
         "assigned": 2,
         "in_progress": 1,
@@ -91,14 +92,15 @@ def test_consolidation_succeeds_when_every_missing_agency_is_waived(
         "evaluated": 0,
     }
     (stored,) = engine.consolidations(2024)
-    assert stored["actor"] == CONSOLIDATOR
-    assert stored["at"] == clock().isoformat()
-    for key in ("tasks", "missing", "waived", "recipients"):
-        assert stored[key] == record[key]
+    assert stored.actor == CONSOLIDATOR
+    assert stored.at == clock()
+    assert stored == record
     cycle_event = engine.history("cycle/2024")[-1]
     assert cycle_event.trigger == "consolidate_cycle"
-    assert cycle_event.seq == stored["seq"]
-    assert cycle_event.payload == record
+    assert cycle_event.seq == stored.seq
+    stored_json = record.to_json()
+    assert cycle_event.payload == {k: stored_json[k] for k in cycle_event.payload}
+    assert set(cycle_event.payload) == {"year", "tasks", "missing", "waived", "recipients"}
 
     bulk = last_event(engine, "2024/II.2/so-ldtbxh")
     assert (bulk.trigger, bulk.actor, bulk.from_state, bulk.to_state) == (
@@ -121,10 +123,10 @@ def test_consolidation_of_a_fully_reported_year_needs_no_waiver(engine: Engine) 
 
     record = engine.consolidate(2024, actor=CONSOLIDATOR)
 
-    assert len(record["tasks"]) == 34  # the one consolidated before is not counted again
-    assert "2024/II.5/so-gddt" not in record["tasks"]
-    assert record["missing"] == []
-    assert record["waived"] == []
+    assert len(record.tasks) == 34  # the one consolidated before is not counted again
+    assert "2024/II.5/so-gddt" not in record.tasks
+    assert record.missing == ()
+    assert record.waived == ()
     assert engine.counts(2024)["consolidated"] == 35
 
 

@@ -95,7 +95,7 @@ def test_bulk_consolidation_follows_the_declared_workflow(verified_engine: Engin
     assert info.value.missing == ((GDDT, "so-gddt"),)
 
     record = eng.consolidate(2024, actor=CONSOLIDATOR, waive=["so-gddt"])
-    assert len(record["tasks"]) == 34
+    assert len(record.tasks) == 34
     assert eng.counts(2024)["consolidated"] == 34
     assert eng.task(GDDT).state == "reported"
 

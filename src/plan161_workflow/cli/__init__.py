@@ -14,6 +14,7 @@ import click
 from plan161_workflow.cli import (  # noqa: F401  (registers commands)
     amend_cmds,
     notice_cmds,
+    operate_cmds,
     report_cmds,
     rules_cmds,
     sim_cmds,

@@ -67,13 +67,17 @@ def open_engine(db: str, *, read_only: bool) -> Engine:
             or cannot be used.
     """
     path = Path(db)
-    create = f"plan161 simulate RULES --db {shlex.quote(db)}"
+    quoted = shlex.quote(db)
+    create = (
+        f"plan161 init --rules RULES --db {quoted} (or, for invented data to try the "
+        f"commands on, plan161 simulate RULES --db {quoted})"
+    )
     if not path.exists():
         raise StoreError(f"{db} does not exist; create a database with: {create}")
     if path.is_file() and path.stat().st_size == 0:
         raise StoreError(
             f"{db} is empty (0 bytes): not a plan161 database; it was left as it is. "
-            f"Create a database in its place with: {create} --replace"
+            f"Remove it, then create a database with: {create}"
         )
     return Engine.open(db, read_only=read_only)
 

@@ -18,7 +18,47 @@ import click
 
 from plan161_workflow.inputs import FIRST_YEAR, LAST_YEAR
 
-YEAR = click.IntRange(FIRST_YEAR, LAST_YEAR)
+
+class Whole(click.ParamType[int]):
+    """A whole number from ``minimum`` (up to ``maximum`` when given), in plain words.
+
+    click's ``IntRange`` says "not a valid integer range" and prints an unbounded range as
+    ``1<=x<=9223372036854775807``; this says what to write instead.
+    """
+
+    name = "integer"
+
+    def __init__(self, minimum: int, maximum: int | None = None, *, what: str = "a number") -> None:
+        self.minimum = minimum
+        self.maximum = maximum
+        self.what = what
+
+    def _bounds(self) -> str:
+        if self.maximum is None or self.maximum >= 2**31:  # a storage bound, not a rule
+            return f"{self.minimum} or more"
+        return f"from {self.minimum} to {self.maximum}"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            number = value
+        else:
+            text = str(value).strip()
+            if not re.fullmatch(r"[+-]?[0-9]+", text):
+                self.fail(f"{text!r} is not {self.what}: write {self._bounds()}", param, ctx)
+            number = int(text)
+        if number < self.minimum:
+            self.fail(f"{number} is out of range: write {self._bounds()}", param, ctx)
+        if self.maximum is not None and number > self.maximum:
+            self.fail(f"{number} is too large: at most {self.maximum}", param, ctx)
+        return number
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "YEAR" if self.what == "a year" else "N"
+
+
+YEAR = Whole(FIRST_YEAR, LAST_YEAR, what="a year")
 """A reporting year."""
 
 _DAY = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
@@ -159,3 +199,20 @@ def parse_year_list(text: str, allowed: range | None = None) -> list[int]:
         )
     years = {y for item in items for y in parse_years(item.strip(), allowed)}
     return sorted(years)
+
+
+class Indicator(click.ParamType[tuple[str, str]]):
+    """An indicator of a report, written ``NAME=VALUE``; gives ``(name, value)`` in NFC."""
+
+    name = "NAME=VALUE"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        text = Text().convert(value, param, ctx)
+        name, sep, given = text.partition("=")
+        if not sep or not name.strip() or not given.strip():
+            self.fail(f"{text!r}: write an indicator as NAME=VALUE, e.g. so-hoi-nghi=3", param, ctx)
+        return name.strip(), given.strip()

@@ -8,7 +8,7 @@ import json
 import click
 
 from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
-from plan161_workflow.cli.params import OutputFile
+from plan161_workflow.cli.params import OutputFile, Whole
 from plan161_workflow.errors import PayloadError
 from plan161_workflow.inputs import SQLITE_MAX
 from plan161_workflow.model.codec import CONVERTER
@@ -53,14 +53,14 @@ def verify(db: str, expect_head: str | None, as_json: bool) -> int:
     "--after",
     default=0,
     show_default=True,
-    type=click.IntRange(0, SQLITE_MAX),
+    type=Whole(0, SQLITE_MAX, what="a sequence number"),
     help="Cursor: list the changes after this sequence number.",
 )
 @click.option(
     "--limit",
     default=100,
     show_default=True,
-    type=click.IntRange(1, SQLITE_MAX),
+    type=Whole(1, SQLITE_MAX, what="a count"),
     help="At most this many changes.",
 )
 @click.option(

@@ -23,6 +23,11 @@ class Engine(Changes, Cycles, Queries):
         plan: the validated plan (``load_rules``).
         db: ``None`` for an in-memory database, or the path of a database file.
         clock: returns the current time; defaults to the system clock in Vietnam's time zone.
+
+    Public attributes: ``plan`` (the current rules), ``rules_hash`` (their SHA-256), ``book``
+    (their ``Rulebook``), ``calendar`` (their ``WorkingCalendar``) and ``clock``. ``store`` (the
+    database connection and its SQL) is internal: read the record through the methods, never
+    through ``store``, which may change in any release.
     """
 
 

@@ -20,6 +20,7 @@ from plan161_workflow.errors import (
 )
 from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.records import Cycle
 from plan161_workflow.model.task import Task
 from plan161_workflow.store.chain import canonical
 from plan161_workflow.store.replay import replay
@@ -118,9 +119,9 @@ class EngineBase:
             book = self._books[digest] = Rulebook(plan)
         return book
 
-    def cycles(self) -> list[dict[str, Any]]:
-        """Every cycle opened: year, rules_hash, opened_at, closed_at (by year)."""
-        return self.store.cycles()
+    def cycles(self) -> list[Cycle]:
+        """Every cycle opened, by year."""
+        return [Cycle.from_row(c) for c in self.store.cycles()]
 
     def holder(
         self,

@@ -19,6 +19,7 @@ from plan161_workflow.errors import (
     WorkflowError,
 )
 from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.records import Consolidation
 from plan161_workflow.model.task import Task, cycle_id
 from plan161_workflow.workflow.cycle_plan import plan_tasks
 from plan161_workflow.workflow.decide import Rulebook, decide_cycle
@@ -168,11 +169,12 @@ class Cycles(EngineBase):
         if refusal is not None:
             raise refusal
 
-    def consolidate(self, year: int, *, actor: str, waive: Iterable[str] = ()) -> dict[str, Any]:
+    def consolidate(self, year: int, *, actor: str, waive: Iterable[str] = ()) -> Consolidation:
         """Consolidate every reported task of ``year`` in one transaction.
 
         Fails, changing nothing, while tasks are unreported, unless ``waive`` names each of their
-        agencies. Returns the consolidated-report record: tasks, missing, waived, recipients.
+        agencies (``ConsolidationError.missing`` lists each such task with its agency). Returns
+        the consolidated-report record (also in ``consolidations(year)``).
 
         Raises:
             PermissionDenied: ``actor`` is not the consolidator on that day.
@@ -232,7 +234,7 @@ class Cycles(EngineBase):
             }
             seq = self._cycle_event(year, "consolidate_cycle", actor, now, ("open", "open"), record)
             self.store.insert_consolidation(seq, year, now, actor, record)
-        return record
+        return Consolidation.from_row({**record, "seq": seq, "at": now.isoformat(), "actor": actor})
 
     # -- amendments --------------------------------------------------------------------------
     def amend(

@@ -20,6 +20,7 @@ from plan161_workflow.errors import (
     NotFound,
 )
 from plan161_workflow.model.plan import ROLES, Reminder, Role
+from plan161_workflow.model.records import Consolidation, Cycle
 from plan161_workflow.model.task import Event, Notice, Task
 from plan161_workflow.store.feed import Change, change_from_row
 from plan161_workflow.store.replay import REPLAYED
@@ -205,13 +206,14 @@ class Queries(EngineBase):
             raise NotFound("task", task_id)
         return events
 
-    def consolidations(self, year: int) -> list[dict[str, Any]]:
+    def consolidations(self, year: int) -> list[Consolidation]:
         """Consolidated-report records of ``year``, oldest first.
 
         Raises:
             PayloadError: ``year`` is not a whole number.
         """
-        return self.store.consolidations(inputs.whole(year, "year"))
+        rows = self.store.consolidations(inputs.whole(year, "year"))
+        return [Consolidation.from_row(r) for r in rows]
 
     def tasks_as_of(self, as_of: dt.date, year: int | None = None) -> list[Task]:
         """The tasks (of ``year``, or of every cycle) as recorded at the end of day ``as_of``
@@ -229,9 +231,9 @@ class Queries(EngineBase):
             return self._tasks_as_of(day, "1 = 1", [])
         return self._tasks_as_of(day, "year = ?", [inputs.whole(year, "year")])
 
-    def cycle_as_of(self, year: int, as_of: dt.date) -> dict[str, Any] | None:
-        """The cycle of ``year`` as recorded at the end of day ``as_of``: year, rules_hash (the
-        rules it followed then), opened_at, closed_at (``None`` unless closed by then); ``None``
+    def cycle_as_of(self, year: int, as_of: dt.date) -> Cycle | None:
+        """The cycle of ``year`` as recorded at the end of day ``as_of``: its ``rules_hash`` is
+        the rules it followed then, its ``closed_at`` is ``None`` unless closed by then; ``None``
         when it was not open by then.
 
         Raises:
@@ -239,7 +241,7 @@ class Queries(EngineBase):
         """
         year = inputs.whole(year, "year")
         found = [c for c in self._cycles_as_of(inputs.day(as_of)) if c["year"] == year]
-        return found[0] if found else None
+        return Cycle.from_row(found[0]) if found else None
 
     def overdue(self, as_of: dt.date) -> list[Task]:
         """Tasks not yet reported whose last day is before ``as_of``, as recorded at the end of

@@ -48,7 +48,7 @@ from plan161_workflow.workflow.definition import comment_actions
 
 
 def _cycle_years(engine: Engine) -> list[int]:
-    return [int(c["year"]) for c in engine.cycles()]
+    return [c.year for c in engine.cycles()]
 
 
 def cycle_plans(engine: Engine, year: int) -> tuple[Plan, ...]:
@@ -56,7 +56,7 @@ def cycle_plans(engine: Engine, year: int) -> tuple[Plan, ...]:
     the report of ``year`` looks up names (the first that knows a code gives its name). Rules
     loaded after the cycle was opened are never among them, unless the cycle was amended."""
     cycles = sorted(
-        ((int(c["year"]), str(c["rules_hash"])) for c in engine.cycles() if int(c["year"]) <= year),
+        ((c.year, c.rules_hash) for c in engine.cycles() if c.year <= year),
         reverse=True,
     )
     plans: dict[int, Plan] = {}
@@ -94,7 +94,7 @@ def unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
 def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
     """The day of the year's latest consolidation, or ``today`` when it was never consolidated."""
     rows = engine.consolidations(year)
-    return dt.datetime.fromisoformat(rows[-1]["at"]).date() if rows else today
+    return rows[-1].at.date() if rows else today
 
 
 def _tasks(
@@ -146,7 +146,7 @@ def _in_place_of(
 def _shortfalls(
     engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]
 ) -> tuple[list[Shortfall], list[Shortfall]]:
-    waived = {a for rec in engine.consolidations(year) for a in rec["waived"]}
+    waived = {a for rec in engine.consolidations(year) for a in rec.waived}
     rows = engine.store.conn.execute(
         f"""SELECT {metrics.AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
                    reported_at IS NULL,
@@ -330,7 +330,7 @@ def build_report(
     )
     facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
     recipients_codes = (
-        consolidations[-1]["recipients"]
+        consolidations[-1].recipients
         if consolidations
         else [engine.holder(r, on, year=year) for r in plan.expand(plan.roles.recipients)]
     )

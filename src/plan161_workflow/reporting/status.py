@@ -58,10 +58,10 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
     conn = engine.store.conn
     plans = cycle_plans(engine, year)  # names as that cycle's rules give them
     if engine.store.cycle(year) is None:
-        opened = [str(c["year"]) for c in engine.cycles()]
+        opened = [str(c.year) for c in engine.cycles()]
         raise NotFound("cycle", year, f"cycles in this database: {', '.join(opened) or 'none'}")
     cycle = engine.cycle_as_of(year, as_of)
-    book = engine.cycle_book(year) if cycle is None else engine.book_for(cycle["rules_hash"])
+    book = engine.cycle_book(year) if cycle is None else engine.book_for(cycle.rules_hash)
     wf = book.plan.workflow
     consolidations = conn.execute(
         "SELECT count(*) FROM consolidations k JOIN events e ON e.seq = k.seq "
@@ -110,9 +110,9 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         "year": year,
         "as_of": as_of.isoformat(),
         "cycle": {
-            "rules_hash": cycle and cycle["rules_hash"],
-            "opened_at": cycle and cycle["opened_at"],
-            "closed_at": cycle and cycle["closed_at"],
+            "rules_hash": cycle and cycle.rules_hash,
+            "opened_at": cycle and cycle.opened_at.isoformat(),
+            "closed_at": cycle and cycle.closed_at and cycle.closed_at.isoformat(),
             "consolidations": int(consolidations),
         },
         "states": counts,

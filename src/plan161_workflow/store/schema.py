@@ -184,7 +184,9 @@ def _has_content(file: Path) -> bool:
     return file.is_file() and file.stat().st_size > 0
 
 
-CREATE_HINT = "create a database with Engine(plan, db=...) or 'plan161 simulate RULES --db FILE'"
+CREATE_HINT = (
+    "create a database with Engine(plan, db=...) or 'plan161 init --rules RULES --db FILE'"
+)
 """How to make a database where one was expected."""
 
 
