@@ -268,8 +268,8 @@ def evaluate(db: str, year: int, actor: str, rating: str, task: tuple[str, ...])
                     f"no task of {year} is {' or '.join(trigger.source)}: consolidate first "
                     f"(plan161 consolidate --db {db} --year {year} --as ...)"
                 )
-        for task in chosen:
-            eng.fire(task.id, trigger.trigger, actor=actor, rating=rating)
+        for one in chosen:
+            eng.fire(one.id, trigger.trigger, actor=actor, rating=rating)
     click.echo(f"evaluated {len(chosen)} {plural(len(chosen), 'task')} of {year}: {rating}")
     return 0
 
