@@ -1,7 +1,9 @@
 """A second, smaller plan written as a rules file: nothing in the library is tied to Hà Tĩnh.
 
-The sample province reports before 15/11 (moved to the next working day), its consolidator is the
-Department of Home Affairs, and its workflow adds a "verified" step before consolidation.
+The sample province reports before 15/11: the last day is 14/11, which would move to the next
+working day if it fell on a day off (in 2024 and 2025 it falls on a working day, so the dates shown
+do not move). Its consolidator is the Department of Home Affairs, and its workflow adds a
+"verified" step before consolidation.
 
 Run: python examples/another_province.py
 """

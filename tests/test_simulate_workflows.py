@@ -204,10 +204,10 @@ def assert_well_run(eng: Engine, years: list[YearSummary]) -> None:
             done |= set(record.tasks)
             arrived = {i for i, t in tasks.items() if t.reported_at and t.reported_at < at}
             assert arrived <= done, (year.year, sorted(arrived - done))
-            assert {m["task"] for m in record["missing"]}.isdisjoint(arrived)
-            assert {m["agency"] for m in record["missing"]} <= set(record["waived"])
+            assert {m.task_id for m in record.missing}.isdisjoint(arrived)
+            assert {m.agency for m in record.missing} <= set(record.waived)
         assert {i for i, t in tasks.items() if t.state == wf.final} == done
-        last = dt.datetime.fromisoformat(records[-1]["at"])
+        last = records[-1].at
         for task in tasks.values():
             if task.state in under_review:  # only a report that came after the last one
                 assert task.reported_at is not None, task.id

@@ -111,6 +111,7 @@ def write_output(path: str, data: str | bytes) -> None:
     special = target.exists() and not target.is_file()
     partial = target if special else target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # as --db creates its folder
         with partial.open("wb" if special else "xb") as out:
             out.write(raw)
             out.flush()

@@ -121,8 +121,9 @@ class Text(click.ParamType[str]):
 
 
 class OutputFile(click.ParamType[str]):
-    """A file to write: its folder must exist and be writable; ``-`` is standard output when
-    ``dash`` is allowed. The file is not opened here."""
+    """A file to write; ``-`` is standard output when ``dash`` is allowed. A missing folder is
+    created when the file is written (as ``simulate --db`` and ``init --db`` create theirs), so
+    the nearest folder that exists must be writable. The file is not opened here."""
 
     name = "file"
 
@@ -144,14 +145,10 @@ class OutputFile(click.ParamType[str]):
         if path.is_dir():
             self.fail(f"{text} is a folder: give a file name inside it{stdout}", param, ctx)
         folder = path.absolute().parent
-        if not folder.is_dir():
-            self.fail(
-                f"{text}: the folder {folder} does not exist; create it first "
-                f"(mkdir -p {folder}), or give another path",
-                param,
-                ctx,
-            )
-        if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        existing = next(f for f in (folder, *folder.parents) if f.exists())
+        if not existing.is_dir():
+            self.fail(f"{text}: {existing} is a file, not a folder; give another path", param, ctx)
+        if not os.access(existing, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
             self.fail(f"{text}: this user may not write there; give another path", param, ctx)
         return text
 

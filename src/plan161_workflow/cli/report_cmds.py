@@ -68,7 +68,7 @@ def status(db: str, year: int, as_of: dt.date | None, as_json: bool) -> int:
     help="html: one self-contained page to print or open; md: Markdown; json: the data.",
 )
 @click.option(
-    "-o", "--output", required=True, type=OUTPUT, help="Output file ('-' for standard output)."
+    "-o", "--output", default="-", type=OUTPUT, help="Output file (default: standard output)."
 )
 @click.option(
     "--lang",
@@ -135,7 +135,11 @@ def report(
     help="YEAR, FIRST-LAST or a comma list of them, e.g. 2023,2025 (default: all).",
 )
 @click.option(
-    "-o", "--output", required=True, type=OUTPUT, help="The .ics file to write ('-': stdout)."
+    "-o",
+    "--output",
+    default="-",
+    type=OUTPUT,
+    help="The .ics file to write (default: standard output).",
 )
 def calendar(rules: str, agency: str, years_text: str | None, output: str) -> int:
     """Write every deadline of the agency given by --agency in the plan of RULES as iCalendar

@@ -4,6 +4,7 @@ its change feed and consistent copies."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -103,6 +104,7 @@ def backup(db: str, target: str) -> int:
     Reads the database only.
     """
     with open_engine(db, read_only=True) as eng:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)  # as every output's folder
         eng.backup(target)
     with open_engine(target, read_only=True) as copy:
         report = copy.verify()

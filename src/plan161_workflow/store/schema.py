@@ -321,14 +321,24 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
             "the database was left alone"
         )
     if _has_content(target):
+        with target.open("rb") as fh:
+            head = fh.read(100)  # the application id is at offset 68 of the file's header
+        if int.from_bytes(head[68:72], "big") == APPLICATION_ID:
+            return  # read without opening: no -wal or -shm beside it while the caller works
+        sides = [Path(f"{target}{suffix}") for suffix in ("-wal", "-shm")]
+        absent = [side for side in sides if not side.exists()]
         conn = sqlite3.connect(target.absolute().as_uri() + "?mode=ro", uri=True)
         try:
-            app_id, _ = _header(conn)
+            app_id, _ = _header(conn)  # the header may still be in the WAL only
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{target} cannot be read as a SQLite database ({exc}); it was left alone"
             ) from exc
         finally:
             conn.close()
+            wal = Path(f"{target}-wal")
+            if wal in absent and (not wal.exists() or wal.stat().st_size == 0):
+                for side in absent:  # what this read-only look created, and holds nothing
+                    side.unlink(missing_ok=True)
         if app_id != APPLICATION_ID:
             raise StoreError(f"{target} is not a plan161 database; it was left alone")
