@@ -25,6 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 _BLOCK = re.compile(r"(<!-- [a-z-]+ -->\n)?^```([a-z]*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 _PRINTS = re.compile(r"# prints: (.*)$", re.MULTILINE)
+_DEVELOPING = re.compile(r"pip install|-m pytest|bin/ruff |bin/mypy ")
+"""Lines about developing this repository (install, tests, linters): .ci/run runs them on the
+repository itself; run here they would install into, or test, the suite that runs them."""
 
 
 def blocks(kind: str) -> list[tuple[str, str, str]]:
@@ -66,6 +69,12 @@ def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Completed
 def test_the_docs_hold_blocks_to_run() -> None:
     assert len(blocks("python")) >= 1
     assert any(b[0] == "README.md" and b[1] == "" for b in blocks("sh"))
+    # What is left to .ci/run is what it runs: the README's test command and the linters.
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    for _name, _marker, code in blocks("sh"):
+        for line in code.strip().splitlines():
+            if _DEVELOPING.search(line) and "pytest" not in line and "pip install" not in line:
+                assert line in ci, line
 
 
 @pytest.mark.parametrize(
@@ -90,6 +99,8 @@ def test_every_shell_block_runs_as_written(newcomer: tuple[Path, dict[str, str]]
     assert runnable
     for name, _marker, code in runnable:
         for line in code.strip().splitlines():
+            if _DEVELOPING.search(line):
+                continue
             done = _run(["bash", "-ec", line], folder, env)
             assert done.returncode == 0, f"{name}: {line}\n{done.stderr}"
             assert "Traceback" not in done.stderr

@@ -21,7 +21,6 @@ from engine_support import (
 
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.engine import Engine
-from plan161_workflow.model.records import MissingReport
 from plan161_workflow.errors import (
     ConsolidationError,
     NotFound,
@@ -29,6 +28,7 @@ from plan161_workflow.errors import (
     PermissionDenied,
     StoreError,
 )
+from plan161_workflow.model.records import MissingReport
 
 
 # -- consolidation of a year -------------------------------------------------------------------
