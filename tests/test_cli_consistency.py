@@ -54,7 +54,7 @@ def test_every_output_goes_into_a_folder_not_yet_made(
     (tmp_path / "taken").write_text("x", encoding="utf-8")
     status, _out, err = _run(capsys, *outputs["report"], tmp_path / "taken" / "r.md")
     assert status == 2
-    assert "is a file, not a folder" in err
+    assert "taken is not a folder" in err
 
 
 def test_simulate_puts_its_database_and_report_into_new_folders(tmp_path: Path) -> None:

@@ -218,9 +218,9 @@ def test_command_line_text_is_taken_in_nfc(
     [
         ("", "an empty name: give a file name or '-' for standard output"),
         (".", "is a folder"),
-        ("no-such-folder/r.html", "the folder"),
+        ("/dev/null/r.html", "/dev/null is not a folder"),
     ],
-    ids=["empty", "folder", "missing-folder"],
+    ids=["empty", "folder", "under-a-non-folder"],
 )
 def test_a_bad_output_path_is_a_usage_error_before_any_work(
     readonly_db: Path,

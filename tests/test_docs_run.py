@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 _BLOCK = re.compile(r"(<!-- [a-z-]+ -->\n)?^```([a-z]*)\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 _PRINTS = re.compile(r"# prints: (.*)$", re.MULTILINE)
-_DEVELOPING = re.compile(r"pip install|-m pytest|bin/ruff |bin/mypy ")
+_DEVELOPING = re.compile(r"pip install|-m pytest|bin/ruff |bin/mypy |bin/lint-imports")
 """Lines about developing this repository (install, tests, linters): .ci/run runs them on the
 repository itself; run here they would install into, or test, the suite that runs them."""
 

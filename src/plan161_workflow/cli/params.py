@@ -147,7 +147,7 @@ class OutputFile(click.ParamType[str]):
         folder = path.absolute().parent
         existing = next(f for f in (folder, *folder.parents) if f.exists())
         if not existing.is_dir():
-            self.fail(f"{text}: {existing} is a file, not a folder; give another path", param, ctx)
+            self.fail(f"{text}: {existing} is not a folder; give another path", param, ctx)
         if not os.access(existing, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
             self.fail(f"{text}: this user may not write there; give another path", param, ctx)
         return text
