@@ -62,6 +62,7 @@ from plan161_workflow.rules import load_rules, parse_rules
 from plan161_workflow.store.feed import Change
 from plan161_workflow.store.verify import VerifyReport
 from plan161_workflow.workflow.decide import Rulebook
+from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
 try:
     __version__: str = _metadata.version("plan161-workflow")
@@ -70,6 +71,7 @@ except _metadata.PackageNotFoundError:  # pragma: no cover  (run from a source t
     __version__ = "0+unknown"
 
 __all__ = [
+    "DEFAULT_WORKFLOW",
     "Agency",
     "AgencyCeasedError",
     "AgencyGroup",

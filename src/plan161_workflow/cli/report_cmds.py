@@ -7,6 +7,7 @@ import json
 
 import click
 
+from plan161_workflow import DEFAULT_WORKFLOW
 from plan161_workflow.cli.base import (
     DATE,
     DB_OPTION,
@@ -24,7 +25,6 @@ from plan161_workflow.reporting.ical import agency_calendar
 from plan161_workflow.reporting.output import FORMATS, make_report
 from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.rules import load_rules
-from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
 _YEAR = click.option("--year", required=True, type=YEAR, help="Reporting year.")
 

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 import click
 
-from plan161_workflow.calendar import WorkingCalendar
+from plan161_workflow import WorkingCalendar
 from plan161_workflow.cli.base import cli, parse_years, refuse_database, write_output
 from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.clock import FakeClock, today
