@@ -57,6 +57,7 @@ def test_every_output_goes_into_a_folder_not_yet_made(
     assert "taken is not a folder" in err
 
 
+@pytest.mark.slow
 def test_simulate_puts_its_database_and_report_into_new_folders(tmp_path: Path) -> None:
     db, report = tmp_path / "a" / "x.db", tmp_path / "b" / "r.html"
     done = subprocess.run(
@@ -112,6 +113,7 @@ def test_checking_a_database_before_replacing_it_leaves_nothing_beside_it(tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
+@pytest.mark.slow
 def test_another_province_says_what_its_deadlines_do() -> None:
     """The example's dates never move in its years (14/11 is a working day in 2024 and 2025); it
     says a last day moves only if it falls on a day off."""

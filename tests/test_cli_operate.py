@@ -44,6 +44,7 @@ def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
     return run
 
 
+@pytest.mark.slow
 def test_a_whole_cycle_runs_through_the_commands_alone(cli: Cli) -> None:
     roles = load_rules(RULES).roles
     db = ("--db", cli.db)
@@ -103,6 +104,7 @@ def test_a_whole_cycle_runs_through_the_commands_alone(cli: Cli) -> None:
     assert "closed" in err
 
 
+@pytest.mark.slow
 def test_consolidation_with_reports_missing_names_them_and_how_to_waive(cli: Cli) -> None:
     roles = load_rules(RULES).roles
     db = ("--db", cli.db)
@@ -125,6 +127,7 @@ def test_consolidation_with_reports_missing_names_them_and_how_to_waive(cli: Cli
     assert "so-yt" not in record["waived"]
 
 
+@pytest.mark.slow
 def test_refusals_are_clear_recorded_and_change_nothing(cli: Cli) -> None:
     db = ("--db", cli.db)
     cli("open-cycle", *db, "--year", YEAR)
@@ -181,6 +184,7 @@ def test_init_leaves_nothing_behind_when_the_rules_are_refused(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
 
 
+@pytest.mark.slow
 def test_the_installed_command_runs_a_step_without_traceback(tmp_path: Path) -> None:
     db = str(tmp_path / "p.db")
     plan161 = [sys.executable, "-m", "plan161_workflow.cli"]

@@ -77,6 +77,7 @@ def test_the_docs_hold_blocks_to_run() -> None:
                 assert line in ci, line
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "block", blocks("python"), ids=lambda b: f"{b[0]}:{blocks('python').index(b)}"
 )

@@ -68,6 +68,7 @@ def _measure(html: Path, profile: Path) -> list[dict[str, object]]:
     return list(json.loads(text))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed")
 @pytest.mark.parametrize(("year", "lang"), [(2025, "vi"), (2024, "en")])
 def test_every_chart_label_fits_inside_its_chart(
