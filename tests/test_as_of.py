@@ -271,7 +271,7 @@ def test_status_counts_rates_and_overdue_are_those_of_that_day(
             counts[1] += t["due"] is not None
             counts[2] += t["due"] is not None and t["reported_at"] is not None
         assert {g[key]: [g["tasks"], g["expected"], g["received"]] for g in data[group]} == tally
-    now = metrics.rates(engine.store.conn, years=[year], by=("agency_now",), as_of=day)
+    now = metrics.rates(engine.store, years=[year], by=("agency_now",), as_of=day)
     held = [t["agency"] for t in view.values()]
     assert {r.key[0]: r.tasks for r in now} == {a: held.count(a) for a in held}
 
@@ -279,7 +279,7 @@ def test_status_counts_rates_and_overdue_are_those_of_that_day(
 def test_after_the_last_event_a_view_is_the_current_state(simulated_engine: Engine) -> None:
     last = _last_event_day(simulated_engine)
     now = current_view(simulated_engine)
-    conn = simulated_engine.store.conn
+    conn = simulated_engine.store
     for day in (last, last + dt.timedelta(days=1), last + dt.timedelta(days=1000)):
         assert simulated_engine.tasks_as_of(day) == simulated_engine.tasks()
         assert {t.id for t in simulated_engine.overdue(day)} == overdue_in(

@@ -347,7 +347,7 @@ class _Year:
         tasks = self.engine.tasks(year=self.year)
         final = self.plan.workflow.final
         record = self.engine.consolidations(self.year)
-        (figures,) = rates(self.engine.store.conn, years=[self.year])
+        (figures,) = rates(self.engine.store, years=[self.year])
         return YearSummary(
             year=self.year,
             tasks=len(tasks),

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 
 import pytest
 
 from plan161_workflow.engine import Engine
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.metrics import Rates
+from plan161_workflow.store.repo import Store
 
 D = dt.date
 
@@ -19,7 +19,7 @@ def _by_key(rows: list[Rates]) -> dict[tuple[int | str, ...], Rates]:
 
 
 def test_rates_per_year(tiny_engine: Engine) -> None:
-    rows = _by_key(metrics.rates(tiny_engine.store.conn, by=("year",)))
+    rows = _by_key(metrics.rates(tiny_engine.store, by=("year",)))
     y23, y24 = rows[(2023,)], rows[(2024,)]
     assert (y23.tasks, y23.expected, y23.received, y23.on_time, y23.late, y23.no_deadline) == (
         6,
@@ -40,7 +40,7 @@ def test_rates_per_year(tiny_engine: Engine) -> None:
 
 
 def test_rates_per_agency(tiny_engine: Engine) -> None:
-    rows = _by_key(metrics.rates(tiny_engine.store.conn, years=[2023], by=("agency",)))
+    rows = _by_key(metrics.rates(tiny_engine.store, years=[2023], by=("agency",)))
     assert set(rows) == {
         ("so-am-nhac",),
         ("so-an-toan",),
@@ -59,7 +59,7 @@ def test_rates_per_agency(tiny_engine: Engine) -> None:
 
 
 def test_rates_per_area_and_year(tiny_engine: Engine) -> None:
-    rows = _by_key(metrics.rates(tiny_engine.store.conn, by=("area", "year")))
+    rows = _by_key(metrics.rates(tiny_engine.store, by=("area", "year")))
     assert rows[("A1", 2023)].received == 2
     assert rows[("A1", 2023)].median_days_late == 5.0
     assert rows[("A2", 2023)].median_days_late == 10.0
@@ -70,21 +70,21 @@ def test_rates_per_area_and_year(tiny_engine: Engine) -> None:
 
 
 def test_rates_of_a_year_without_tasks_are_zero(tiny_engine: Engine) -> None:
-    (row,) = metrics.rates(tiny_engine.store.conn, years=[2030], by=())
+    (row,) = metrics.rates(tiny_engine.store, years=[2030], by=())
     assert (row.tasks, row.expected, row.reporting_rate, row.median_days_late) == (0, 0, None, None)
-    assert metrics.rates(tiny_engine.store.conn, years=[2030], by=("agency",)) == []
+    assert metrics.rates(tiny_engine.store, years=[2030], by=("agency",)) == []
 
 
 def test_unknown_dimension(tiny_engine: Engine) -> None:
     with pytest.raises(ValueError, match="unknown dimension") as caught:
-        metrics.rates(tiny_engine.store.conn, by=("district",))
+        metrics.rates(tiny_engine.store, by=("district",))
     assert "district" in str(caught.value)
 
 
 def test_each_figure_is_one_sql_aggregation(tiny_engine: Engine) -> None:
-    conn = tiny_engine.store.conn
+    conn = tiny_engine.store
     statements: list[str] = []
-    conn.set_trace_callback(statements.append)
+    conn.conn.set_trace_callback(statements.append)
     try:
         metrics.rates(conn, by=("agency", "year"))
         metrics.rates(conn, by=("agency", "year"), as_of=D(2024, 12, 5))
@@ -95,12 +95,12 @@ def test_each_figure_is_one_sql_aggregation(tiny_engine: Engine) -> None:
         metrics.agency_year_grid(conn, D(2025, 1, 1))
         assert len(statements) == 3
     finally:
-        conn.set_trace_callback(None)
+        conn.conn.set_trace_callback(None)
 
 
 def test_state_counts(tiny_engine: Engine) -> None:
     wf = tiny_engine.plan.workflow
-    conn = tiny_engine.store.conn
+    conn = tiny_engine.store
     assert metrics.state_counts(conn, wf, years=[2023])[()] == {
         "assigned": 1,
         "in_progress": 1,
@@ -122,7 +122,7 @@ def test_state_counts(tiny_engine: Engine) -> None:
 
 def test_overdue_as_of_a_date(tiny_engine: Engine) -> None:
     wf = tiny_engine.plan.workflow
-    conn = tiny_engine.store.conn
+    conn = tiny_engine.store
     assert metrics.overdue(conn, wf, D(2024, 11, 30), years=[2024]) == []  # the due date itself
     found = metrics.overdue(conn, wf, D(2024, 12, 1), years=[2024])
     assert [(o.task_id, o.days_late, o.state) for o in found] == [
@@ -138,15 +138,13 @@ def test_overdue_as_of_a_date(tiny_engine: Engine) -> None:
 
 def test_overdue_agrees_with_the_engine(tiny_engine: Engine) -> None:
     day = D(2024, 12, 31)
-    ours = {
-        o.task_id for o in metrics.overdue(tiny_engine.store.conn, tiny_engine.plan.workflow, day)
-    }
+    ours = {o.task_id for o in metrics.overdue(tiny_engine.store, tiny_engine.plan.workflow, day)}
     assert ours == {t.id for t in tiny_engine.overdue(day)}
 
 
 def test_overdue_by_agency(tiny_engine: Engine) -> None:
     rows = metrics.overdue_by_agency(
-        tiny_engine.store.conn, tiny_engine.plan.workflow, D(2024, 12, 31)
+        tiny_engine.store, tiny_engine.plan.workflow, D(2024, 12, 31)
     )
     assert [(r.agency, r.tasks, r.max_days_late) for r in rows] == [
         ("so-am-nhac", 1, 31),
@@ -155,7 +153,7 @@ def test_overdue_by_agency(tiny_engine: Engine) -> None:
 
 
 def test_agency_year_grid(tiny_engine: Engine) -> None:
-    grid = metrics.agency_year_grid(tiny_engine.store.conn, D(2024, 12, 31))
+    grid = metrics.agency_year_grid(tiny_engine.store, D(2024, 12, 31))
     assert grid == {
         ("so-an-toan", 2023): "on_time",
         ("so-du-lich", 2023): "late",
@@ -168,17 +166,13 @@ def test_agency_year_grid(tiny_engine: Engine) -> None:
         ("so-am-nhac", 2024): "missing",
         ("so-ld", 2024): "no_deadline",
     }
-    before_due = metrics.agency_year_grid(tiny_engine.store.conn, D(2024, 11, 30), years=[2024])
+    before_due = metrics.agency_year_grid(tiny_engine.store, D(2024, 11, 30), years=[2024])
     assert before_due[("so-am-nhac", 2024)] == "not_due"
 
 
-def test_metrics_take_any_sqlite_connection() -> None:
+def test_metrics_of_an_empty_store_are_zeros() -> None:
     """A database with no tasks gives zeros, not errors."""
-    conn = sqlite3.connect(":memory:")
-    conn.execute(
-        "CREATE TABLE tasks (id TEXT, year INTEGER, area TEXT, duty TEXT, agency TEXT, due TEXT,"
-        " state TEXT, reported_at TEXT, days_late INTEGER)"
-    )
-    (row,) = metrics.rates(conn, by=())
+    store = Store(None)
+    (row,) = metrics.rates(store, by=())
     assert row.tasks == 0
     assert row.median_days_late is None

@@ -25,7 +25,7 @@ def test_a_handover_action_moves_the_record(plan: Plan) -> None:
         eng.open_cycle(2024)
 
         def expected() -> dict[int | str, int]:
-            rows = metrics.rates(eng.store.conn, years=[2024], by=("agency",))
+            rows = metrics.rates(eng.store, years=[2024], by=("agency",))
             return {r.key[0]: r.expected for r in rows}
 
         before = expected()

@@ -10,7 +10,7 @@ from plan161_workflow.reporting import metrics
 
 
 def _by(eng: Engine, view: str) -> dict[str, tuple[int, int]]:
-    rows = metrics.rates(eng.store.conn, years=[2024], by=(view,))
+    rows = metrics.rates(eng.store, years=[2024], by=(view,))
     return {str(r.key[0]): (r.expected, r.received) for r in rows}
 
 

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, cast
 
 import attrs
 
@@ -236,11 +236,8 @@ class EngineBase:
             if not ceased:
                 continue
             states = open_states(book.plan.workflow)
-            marks = ", ".join("?" * len(ceased))
             for task in self.store.tasks_for_update(
-                f"t.year = ? AND t.agency IN ({marks}) "
-                f"AND t.state IN ({', '.join('?' * len(states))})",
-                [cycle["year"], *ceased, *states],
+                year=cycle["year"], agencies=ceased, states=states
             ):
                 after = self._succeed(book, task, now)
                 if after is not task:
@@ -271,7 +268,7 @@ class EngineBase:
             NotFound: no such task.
             PayloadError: ``task_id`` is not text.
         """
-        found = self.store.select_tasks("id = ?", (inputs.text(task_id, "the task id"),))
+        found = self.store.find_tasks(id=inputs.text(task_id, "the task id"))
         if not found:
             raise NotFound("task", task_id, "list tasks with Engine.tasks()")
         return found[0]
@@ -284,7 +281,7 @@ class EngineBase:
         area: str | None = None,
         duty: str | None = None,
     ) -> list[Task]:
-        """Tasks matching every filter given (SQL, indexed), ordered by year and id.
+        """Tasks matching every filter given (indexed), ordered by year and id.
 
         Raises:
             PayloadError: ``year`` is not a whole number, or another filter is not text.
@@ -296,6 +293,11 @@ class EngineBase:
                 for name, v in zip(_FILTERS[1:], (state, agency, area, duty), strict=True)
             ),
         )
-        where = [f"{name} = ?" for name, v in zip(_FILTERS, values, strict=True) if v is not None]
-        params = [v for v in values if v is not None]
-        return self.store.select_tasks(" AND ".join(where), params)
+        year_, state_, agency_, area_, duty_ = values
+        return self.store.find_tasks(
+            year=cast(int | None, year_),
+            state=cast(str | None, state_),
+            agency=cast(str | None, agency_),
+            area=cast(str | None, area_),
+            duty=cast(str | None, duty_),
+        )

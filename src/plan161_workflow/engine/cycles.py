@@ -95,7 +95,7 @@ class Cycles(EngineBase):
             PayloadError: ``year`` is not a whole number.
         """
         year = inputs.whole(year, "year")
-        return self._candidates(year, self.store.select_tasks("year = ?", (year,)))
+        return self._candidates(year, self.store.find_tasks(year=year))
 
     def _candidates(self, year: int, tasks: list[Task]) -> tuple[list[Task], list[Task]]:
         """``consolidation_candidates`` among ``tasks``, the tasks of ``year``."""
@@ -197,9 +197,7 @@ class Cycles(EngineBase):
             self._apply_succession(now)
             decide_cycle(book, year, "consolidate", actor, today(now))
             # Acting on them: each row is checked against its history first.
-            ready, missing = self._candidates(
-                year, self.store.tasks_for_update("t.year = ?", (year,))
-            )
+            ready, missing = self._candidates(year, self.store.tasks_for_update(year=year))
             if not ready and not missing:
                 raise PayloadError(
                     f"nothing to consolidate in {year}: every task is consolidated already or "
@@ -273,7 +271,7 @@ class Cycles(EngineBase):
                     amended = plan_tasks(plan, cycle["year"], book.calendar)
                 else:
                     amended = []
-                current = self.store.select_tasks("year = ?", (cycle["year"],))
+                current = self.store.find_tasks(year=cycle["year"])
                 stranded = sorted({t.state for t in current} - set(plan.workflow.states))
                 if stranded:
                     raise PayloadError(

@@ -44,6 +44,7 @@ from plan161_workflow.reporting.labels import (
     place_date,
     state_name,
 )
+from plan161_workflow.store import asof, reads
 from plan161_workflow.workflow.definition import comment_actions
 
 
@@ -103,28 +104,21 @@ def _tasks(
     plan = plans[0]
     workflow = plan.workflow
     ratings = {r.code: (r.name if lang == "vi" else r.name_en) for r in plan.rating_scale}
-    rows = engine.store.conn.execute(
-        f"""SELECT id, COALESCE(area, duty), {metrics.AGENCY_COLUMN}, state, due,
-                   substr(reported_at, 1, 10), days_late, json_extract(report, '$.summary'), rating,
-                   json_extract(report, '$.indicators'), original_agency
-            FROM tasks WHERE year = ? ORDER BY id""",
-        (year,),
-    )
     out: dict[str, list[TaskResult]] = {}
-    for r in rows:
-        out.setdefault(r[1], []).append(
+    for r in reads.task_results(engine.store, year):
+        out.setdefault(r.unit, []).append(
             TaskResult(
-                task_id=r[0],
-                agency=r[2],
-                agency_name=name_in(plans, r[2], lang),
-                in_place_of=_in_place_of(plans, r[2], r[10], lang),
-                state=state_name(r[3], lang, workflow),
-                due=dt.date.fromisoformat(r[4]) if r[4] else None,
-                reported_on=dt.date.fromisoformat(r[5]) if r[5] else None,
-                days_late=r[6],
-                summary=r[7],
-                indicators=json.loads(r[9]) if r[9] else {},
-                rating=ratings.get(r[8], r[8]) if r[8] else None,
+                task_id=r.task_id,
+                agency=r.agency,
+                agency_name=name_in(plans, r.agency, lang),
+                in_place_of=_in_place_of(plans, r.agency, r.original_agency, lang),
+                state=state_name(r.state, lang, workflow),
+                due=r.due,
+                reported_on=r.reported_on,
+                days_late=r.days_late,
+                summary=r.summary,
+                indicators=r.indicators,
+                rating=ratings.get(r.rating, r.rating) if r.rating else None,
             )
         )
     for tasks in out.values():
@@ -147,29 +141,20 @@ def _shortfalls(
     engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]
 ) -> tuple[list[Shortfall], list[Shortfall]]:
     waived = {a for rec in engine.consolidations(year) for a in rec.waived}
-    rows = engine.store.conn.execute(
-        f"""SELECT {metrics.AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
-                   reported_at IS NULL,
-                   CAST(julianday(?) - julianday(due) AS INTEGER), original_agency
-            FROM tasks
-            WHERE year = ? AND due IS NOT NULL
-              AND (days_late > 0 OR (reported_at IS NULL AND due < ?))""",
-        (on.isoformat(), year, on.isoformat()),
-    )
     late: list[Shortfall] = []
     missing: list[Shortfall] = []
-    for agency, unit, due, days, absent, overdue, original in rows:
+    for r in reads.shortfalls(engine.store, year, on):
         item = Shortfall(
-            agency=agency,
-            agency_name=name_in(plans, agency, lang),
-            in_place_of=_in_place_of(plans, agency, original, lang),
-            unit=unit,
-            unit_title=title_in(plans, unit, lang),
-            due=dt.date.fromisoformat(due),
-            days_late=int(overdue if absent else days),
-            waived=bool(absent) and agency in waived,
+            agency=r.agency,
+            agency_name=name_in(plans, r.agency, lang),
+            in_place_of=_in_place_of(plans, r.agency, r.original_agency, lang),
+            unit=r.unit,
+            unit_title=title_in(plans, r.unit, lang),
+            due=r.due,
+            days_late=r.days_late,
+            waived=r.missing and r.agency in waived,
         )
-        (missing if absent else late).append(item)
+        (missing if r.missing else late).append(item)
     for items in (late, missing):
         items.sort(
             key=lambda s: (
@@ -183,39 +168,28 @@ def _shortfalls(
 
 def _remarks(engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]) -> list[Remark]:
     triggers = [a.trigger for a in comment_actions(plans[0].workflow)]
-    if not triggers:
-        return []
-    rows = engine.store.conn.execute(
-        f"""SELECT e.actor, e.task_id, COALESCE(t.area, t.duty), substr(e.at, 1, 10),
-                   json_extract(e.payload, '$.text')
-            FROM events e JOIN tasks t ON t.id = e.task_id
-            WHERE e.trigger IN ({", ".join("?" * len(triggers))}) AND e.outcome = 'applied'
-              AND t.year = ?
-            ORDER BY e.seq""",
-        (*triggers, year),
-    )
     out = [
         Remark(
-            agency=r[0],
-            agency_name=name_in(plans, r[0], lang),
-            task_id=r[1],
-            unit_title=title_in(plans, r[2], lang),
-            on=dt.date.fromisoformat(r[3]),
-            text=r[4],
+            agency=r.agency,
+            agency_name=name_in(plans, r.agency, lang),
+            task_id=r.task_id,
+            unit_title=title_in(plans, r.unit, lang),
+            on=r.on,
+            text=r.text,
         )
-        for r in rows
+        for r in reads.remarks(engine.store, year, triggers)
     ]
     return sorted(out, key=lambda m: vietnamese_key(m.agency_name))  # stable: seq within agency
 
 
 def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]) -> Charts:
     plan = plans[0]
-    conn = engine.store.conn
+    store = engine.store
     wf = plan.workflow
-    per_unit = metrics.state_counts(conn, wf, years=[year], by=("area",))
+    per_unit = metrics.state_counts(store, wf, years=[year], by=("area",))
     order = {u.id: i for i, u in enumerate(plan.units())}
     by_unit = sorted(per_unit.items(), key=lambda kv: (order.get(str(kv[0][0]), 1_000), kv[0]))
-    rates = [r for r in metrics.rates(conn, years=[year], by=("agency",)) if r.expected]
+    rates = [r for r in metrics.rates(store, years=[year], by=("agency",)) if r.expected]
     on_time = [
         AgencyRate(
             str(r.key[0]),
@@ -227,7 +201,7 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[
         for r in rates
     ]
     years = tuple(y for y in _cycle_years(engine) if y <= year)
-    cells = metrics.agency_year_grid(conn, on, years=list(years))
+    cells = metrics.agency_year_grid(store, on, years=list(years))
     agencies = {a for a, _ in cells}
     named = sorted(
         ((a, name_in(plans, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
@@ -293,7 +267,7 @@ def build_report(
     """
     language = check_lang(lang)
     text = TEXT[language]
-    conn = engine.store.conn
+    store = engine.store
     cycles = _cycle_years(engine)
     if year not in cycles:
         opened = ", ".join(map(str, cycles)) or "none"
@@ -308,8 +282,8 @@ def build_report(
     count = number if number is not None else len(consolidations)
     abbr = symbol or abbreviation(body.name if body else issuer)
     tasks = _tasks(engine, year, language, plans)
-    states = metrics.state_counts(conn, plan.workflow, years=[year], by=("area",))
-    unit_rates = {str(r.key[0]): r for r in metrics.rates(conn, years=[year], by=("area",))}
+    states = metrics.state_counts(store, plan.workflow, years=[year], by=("area",))
+    unit_rates = {str(r.key[0]): r for r in metrics.rates(store, years=[year], by=("area",))}
     units = [
         UnitResult(
             id=unit,
@@ -322,12 +296,7 @@ def build_report(
     ]
     late, missing = _shortfalls(engine, year, on, language, plans)
     remarks = _remarks(engine, year, language, plans)
-    no_deadline = tuple(
-        r[0]
-        for r in conn.execute(
-            "SELECT id FROM tasks WHERE year = ? AND due IS NULL ORDER BY id", (year,)
-        )
-    )
+    no_deadline = tuple(asof.no_deadline_ids(engine.store, year))
     facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
     recipients_codes = (
         consolidations[-1].recipients
@@ -350,7 +319,7 @@ def build_report(
         kind=text["kind"],
         subject=text["subject"].format(title=title, year=year),
         intro=text["intro"].format(title=title, issuer=issuer_name, year=year),
-        totals=metrics.rates(conn, years=[year], by=())[0],
+        totals=metrics.rates(store, years=[year], by=())[0],
         no_deadline=no_deadline,
         units=tuple(units),
         late=tuple(late),

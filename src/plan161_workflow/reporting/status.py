@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from plan161_workflow.engine import Engine
-from plan161_workflow.engine.queries import tasks_as_of_sql
 from plan161_workflow.errors import NotFound
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
 from plan161_workflow.reporting.labels import percent
 from plan161_workflow.reporting.report import cycle_plans, name_in, title_in, unit_order
+from plan161_workflow.store import asof
 
 RATE_DIGITS = 4
 
@@ -55,7 +55,7 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
     Raises:
         NotFound: the cycle of ``year`` was never opened.
     """
-    conn = engine.store.conn
+    store = engine.store
     plans = cycle_plans(engine, year)  # names as that cycle's rules give them
     if engine.store.cycle(year) is None:
         opened = [str(c.year) for c in engine.cycles()]
@@ -63,17 +63,13 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
     cycle = engine.cycle_as_of(year, as_of)
     book = engine.cycle_book(year) if cycle is None else engine.book_for(cycle.rules_hash)
     wf = book.plan.workflow
-    consolidations = conn.execute(
-        "SELECT count(*) FROM consolidations k JOIN events e ON e.seq = k.seq "
-        "WHERE k.year = ? AND substr(e.at, 1, 10) <= ?",  # the store writes ``at`` in Vietnam
-        (year, as_of.isoformat()),
-    ).fetchone()[0]
+    consolidations = store.consolidation_count(year, as_of)
     years = [year]
     agencies = [
         {"agency": r.key[0], "name": name_in(plans, str(r.key[0]), "vi"), **figures(r)}
-        for r in metrics.rates(conn, years=years, by=("agency",), as_of=as_of)
+        for r in metrics.rates(store, years=years, by=("agency",), as_of=as_of)
     ]
-    states = metrics.state_counts(conn, wf, years=years, by=("area",), as_of=as_of)
+    states = metrics.state_counts(store, wf, years=years, by=("area",), as_of=as_of)
     areas = [
         {
             "area": r.key[0],
@@ -81,10 +77,10 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
             **figures(r),
             "states": states[r.key],
         }
-        for r in metrics.rates(conn, years=years, by=("area",), as_of=as_of)
+        for r in metrics.rates(store, years=years, by=("area",), as_of=as_of)
     ]
     items: dict[str, list[dict[str, Any]]] = {}
-    for o in metrics.overdue(conn, wf, as_of, years=years):
+    for o in metrics.overdue(store, wf, as_of, years=years):
         items.setdefault(o.agency, []).append(
             {
                 "task": o.task_id,
@@ -102,9 +98,9 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
             "max_days_late": a.max_days_late,
             "items": items[a.agency],
         }
-        for a in metrics.overdue_by_agency(conn, wf, as_of, years=years)
+        for a in metrics.overdue_by_agency(store, wf, as_of, years=years)
     ]
-    counts = metrics.state_counts(conn, wf, years=years, as_of=as_of)[()]
+    counts = metrics.state_counts(store, wf, years=years, as_of=as_of)[()]
     order = unit_order(plans[0], (a["area"] for a in areas))
     return {
         "year": year,
@@ -117,18 +113,11 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         },
         "states": counts,
         "open": {s: n for s, n in counts.items() if s != wf.final},
-        "totals": figures(metrics.rates(conn, years=years, by=(), as_of=as_of)[0]),
+        "totals": figures(metrics.rates(store, years=years, by=(), as_of=as_of)[0]),
         "agencies": sorted(agencies, key=lambda a: vietnamese_key(a["name"])),
         "areas": sorted(areas, key=lambda a: order.index(a["area"])),
         "overdue": sorted(overdue, key=lambda a: vietnamese_key(a["name"])),
-        "no_deadline": [
-            r[0]
-            for r in conn.execute(
-                f"WITH {tasks_as_of_sql('year = ?', ('due',))} "
-                "SELECT id FROM tasks_as_of WHERE due IS NULL ORDER BY id",
-                (as_of.isoformat(), year),
-            )
-        ],
+        "no_deadline": asof.no_deadline_ids(store, year, as_of),
     }
 
 

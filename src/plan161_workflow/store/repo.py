@@ -18,7 +18,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -391,13 +391,20 @@ class Store:
             raise NotFound("task", task_id, "list tasks with Engine.tasks() or 'plan161 status'")
         return self._checked(row)
 
-    def tasks_for_update(self, where: str, params: Sequence[Any] = ()) -> list[Task]:
-        """Tasks matching a SQL condition on ``t`` (the tasks table), by id, each checked
-        against its history as ``task_for_update`` does.
+    def tasks_for_update(
+        self,
+        *,
+        year: int,
+        agencies: Sequence[str] | None = None,
+        states: Sequence[str] | None = None,
+    ) -> list[Task]:
+        """The tasks of ``year`` (held by one of ``agencies``, in one of ``states``, when
+        given), by id, each checked against its history as ``task_for_update`` does.
 
         Raises:
             StoreError: a row disagrees with its history (changed outside the library).
         """
+        where, params = _conditions("t.", {"year": year}, agencies=agencies, states=states)
         sql = f"{_TASKS_FOR_UPDATE} WHERE {where} ORDER BY t.year, t.id"
         return [self._checked(r)[0] for r in self.conn.execute(sql, params).fetchall()]
 
@@ -455,10 +462,44 @@ class Store:
         if cur.rowcount != 1:
             raise ConflictError(task.id, task.version, -1)
 
-    def select_tasks(self, where: str = "", params: Sequence[Any] = ()) -> list[Task]:
-        """Tasks matching a SQL condition, by id."""
-        sql = _SELECT_TASK + (f" WHERE {where}" if where else "") + " ORDER BY year, id"
+    def query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of a read-only statement of the store's own read models, streamed."""
+        return iter(self.conn.execute(sql, params))
+
+    def find_tasks(
+        self,
+        *,
+        year: int | None = None,
+        id: str | None = None,  # noqa: A002 - the column's name
+        state: str | None = None,
+        agency: str | None = None,
+        area: str | None = None,
+        duty: str | None = None,
+        agencies: Sequence[str] | None = None,
+        states: Sequence[str] | None = None,
+    ) -> list[Task]:
+        """Tasks matching every filter given (equal to a value, or among ``agencies`` and
+        ``states``), by year and id."""
+        equal = {"year": year, "id": id, "state": state, "agency": agency, "area": area}
+        where, params = _conditions("", {**equal, "duty": duty}, agencies=agencies, states=states)
+        sql = f"{_SELECT_TASK} WHERE {where} ORDER BY year, id"
         return [row_to_task(r) for r in self.conn.execute(sql, params)]
+
+    def state_counts(self, year: int) -> dict[str, int]:
+        """Tasks per state in ``year`` (states without tasks left out)."""
+        rows = self.conn.execute(
+            "SELECT state, count(*) FROM tasks WHERE year = ? GROUP BY state", (year,)
+        )
+        return {str(s): int(n) for s, n in rows}
+
+    def consolidation_count(self, year: int, day: dt.date) -> int:
+        """Consolidations of ``year`` recorded by the end of ``day`` in Vietnam."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM consolidations k JOIN events e ON e.seq = k.seq "
+            "WHERE k.year = ? AND substr(e.at, 1, 10) <= ?",  # the store writes ``at`` in Vietnam
+            (year, day.isoformat()),
+        ).fetchone()
+        return int(row[0])
 
     # -- events -----------------------------------------------------------------------------
     def change(
@@ -602,6 +643,30 @@ class Store:
                 rec[key] = json.loads(rec[key])
             out.append(rec)
         return out
+
+
+def _conditions(
+    prefix: str,
+    equal: Mapping[str, object],
+    *,
+    agencies: Sequence[str] | None = None,
+    states: Sequence[str] | None = None,
+) -> tuple[str, list[Any]]:
+    """(SQL condition, parameters) on the tasks table (its columns named with ``prefix``): each
+    column of ``equal`` not ``None`` equal to its value, agency and state among ``agencies`` and
+    ``states`` when given."""
+    where: list[str] = []
+    params: list[Any] = []
+    for name, value in equal.items():
+        if value is not None:
+            where.append(f"{prefix}{name} = ?")
+            params.append(value)
+    for name, values in (("agency", agencies), ("state", states)):
+        if values is not None:
+            marks = ", ".join("?" * len(values))
+            where.append(f"{prefix}{name} IN ({marks})" if values else "0 = 1")
+            params += values
+    return " AND ".join(where) or "1 = 1", params
 
 
 def _cannot_write(path: str | None, exc: sqlite3.OperationalError) -> str:

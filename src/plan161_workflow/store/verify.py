@@ -22,7 +22,7 @@ from plan161_workflow.errors import PayloadError
 from plan161_workflow.model.task import CYCLE_ID_PREFIX, cycle_id
 from plan161_workflow.store.chain import GENESIS, canonical, event_hash
 from plan161_workflow.store.replay import REPLAYED, replay
-from plan161_workflow.store.repo import EVENT_COLUMNS
+from plan161_workflow.store.repo import EVENT_COLUMNS, Store
 
 _BATCH = 5000
 Event = dict[str, Any]
@@ -95,7 +95,7 @@ def head_prefix(expect_head: str) -> str:
     return text
 
 
-def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyReport:
+def verify(store: Store | sqlite3.Connection, expect_head: str | None = None) -> VerifyReport:
     """Recompute the chain and replay every task; report the first break and every mismatch.
 
     ``expect_head`` is a head hash kept elsewhere, whole or its first 16 or more hex digits
@@ -104,6 +104,7 @@ def verify(conn: sqlite3.Connection, expect_head: str | None = None) -> VerifyRe
     Raises:
         PayloadError: ``expect_head`` is not a head hash, or matches more than one event.
     """
+    conn = store.conn if isinstance(store, Store) else store
     prefix = None if expect_head is None else head_prefix(expect_head)
     first_bad: int | None = None
     problem = ""
