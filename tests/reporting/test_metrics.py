@@ -143,9 +143,7 @@ def test_overdue_agrees_with_the_engine(tiny_engine: Engine) -> None:
 
 
 def test_overdue_by_agency(tiny_engine: Engine) -> None:
-    rows = metrics.overdue_by_agency(
-        tiny_engine.store, tiny_engine.plan.workflow, D(2024, 12, 31)
-    )
+    rows = metrics.overdue_by_agency(tiny_engine.store, tiny_engine.plan.workflow, D(2024, 12, 31))
     assert [(r.agency, r.tasks, r.max_days_late) for r in rows] == [
         ("so-am-nhac", 1, 31),
         ("so-dao-tao", 2, 397),
