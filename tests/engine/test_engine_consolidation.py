@@ -4,7 +4,6 @@ transaction per change."""
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from typing import Any
 
 import pytest
@@ -189,7 +188,7 @@ def test_a_failing_write_leaves_the_task_unchanged(
     events = len(engine.history(GDDT))
 
     def broken(*_: Any, **__: Any) -> int:  # the event, after the task row was updated
-        raise sqlite3.OperationalError("disk I/O error")
+        raise engine.store.database_error("disk I/O error")
 
     monkeypatch.setattr(engine.store, "append_event", broken)
     with pytest.raises(StoreError) as info:
@@ -213,7 +212,7 @@ def test_bulk_consolidation_is_one_transaction(
     def fails_on_the_tenth(task_id: str, *args: Any, **kwargs: Any) -> int:
         calls.append(task_id)
         if len(calls) == 10:
-            raise sqlite3.OperationalError("disk full")
+            raise engine.store.database_error("disk full")
         return original(task_id, *args, **kwargs)
 
     monkeypatch.setattr(engine.store, "append_event", fails_on_the_tenth)

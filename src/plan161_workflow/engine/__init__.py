@@ -5,6 +5,7 @@
     eng = Engine(load_rules("rules/ha-tinh-161.yaml"))      # in memory
     eng = Engine(plan, db="plan.db")                          # a durable file (WAL)
     eng = Engine.open("plan.db")                              # reopen without the rules file
+    eng = Engine(plan, db="postgresql://localhost/plans")     # PostgreSQL
 
 ``Engine`` is assembled from small parts: ``base`` (rules versions, store, clock, succession),
 ``changes`` (``fire``), ``cycles`` (open, consolidate, close, amend) and ``queries``.
@@ -17,11 +18,12 @@ from plan161_workflow.engine.queries import Queries
 
 
 class Engine(Changes, Cycles, Queries):
-    """Runs a plan's reporting cycles on a SQLite database.
+    """Runs a plan's reporting cycles on a SQLite or PostgreSQL database.
 
     Args:
         plan: the validated plan (``load_rules``).
-        db: ``None`` for an in-memory database, or the path of a database file.
+        db: ``None`` for an in-memory database, the path of a SQLite database file, or a
+            PostgreSQL URL (``postgresql://user@host/dbname``; ``docs/postgresql.md``).
         clock: returns the current time; defaults to the system clock in Vietnam's time zone.
 
     Public attributes: ``plan`` (the current rules), ``rules_hash`` (their SHA-256), ``book``

@@ -23,6 +23,8 @@ from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.records import Cycle
 from plan161_workflow.model.task import Task
 from plan161_workflow.store.chain import canonical
+from plan161_workflow.store.copy import open_store
+from plan161_workflow.store.postgres import is_url, redact
 from plan161_workflow.store.replay import replay
 from plan161_workflow.store.repo import Store
 from plan161_workflow.store.schema import CREATE_HINT
@@ -39,11 +41,12 @@ def rules_digest(plan: Plan) -> tuple[str, str]:
 
 
 class EngineBase:
-    """Runs a plan's reporting cycles on a SQLite database.
+    """Runs a plan's reporting cycles on a SQLite or PostgreSQL database.
 
     Args:
         plan: the validated plan (``load_rules``).
-        db: ``None`` for an in-memory database, or the path of a database file.
+        db: ``None`` for an in-memory database, the path of a SQLite database file, or a
+            PostgreSQL URL (``postgresql://user@host/dbname``; ``docs/postgresql.md``).
         clock: returns the current time; defaults to the system clock in Vietnam's time zone.
     """
 
@@ -54,7 +57,7 @@ class EngineBase:
         if db is not None:
             db = inputs.path(db, "db")
         self.clock: Clock = clock or system_clock
-        self.store = Store(db)
+        self.store: Store = open_store(db)
         digest, text = rules_digest(plan)
         self.store.save_rules(digest, text, self._now())
         self._use(plan, digest)
@@ -80,9 +83,11 @@ class EngineBase:
                 cannot be opened (for a read-only folder, the message says it must be writable).
         """
         where = os.fspath(inputs.path(path, "path"))
+        if is_url(where):
+            where = redact(where)
         self = cls.__new__(cls)
         self.clock = clock or system_clock
-        self.store = Store(path, create=False, read_only=read_only)
+        self.store = open_store(path, create=False, read_only=read_only)
         latest = self.store.latest_rules()
         if latest is None:
             self.store.close()

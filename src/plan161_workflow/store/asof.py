@@ -34,16 +34,20 @@ def _day(at: str) -> str:
 def _names(key: str) -> str:
     """SQL: the event ``e``'s payload has the top-level key ``key`` (a JSON null included).
     ``instr`` passes over, without parsing, the many payloads that do not name it."""
-    return f"instr(e.payload, '\"{key}\":') AND json_type(e.payload, '$.{key}') IS NOT NULL"
+    return f"instr(e.payload, '\"{key}\":') > 0 AND json_type(e.payload, '$.{key}') IS NOT NULL"
+
+
+_INTEGERS = frozenset({"days_late"})
+"""The ``PAYLOAD_KEYS`` columns of whole numbers."""
 
 
 def _value(key: str) -> str:
     """SQL: the value of ``key`` in the last event of ``task_events`` that set it since the
     task's last ``create`` (a task withdrawn and created again starts afresh)."""
-    return (
-        f"(SELECT json_extract(x.payload, '$.{key}') FROM events x "
-        f"WHERE x.seq = s.{key}_seq AND s.{key}_seq >= s.born)"
-    )
+    value = f"json_extract(x.payload, '$.{key}')"
+    if key in _INTEGERS:  # one type per column on every backend (JSON gives text on PostgreSQL)
+        value = f"CAST({value} AS INTEGER)"
+    return f"(SELECT {value} FROM events x WHERE x.seq = s.{key}_seq AND s.{key}_seq >= s.born)"
 
 
 def tasks_as_of_sql(where: str = "1 = 1", keys: Sequence[str] = PAYLOAD_KEYS) -> str:
@@ -83,7 +87,7 @@ def tasks_as_of_sql(where: str = "1 = 1", keys: Sequence[str] = PAYLOAD_KEYS) ->
         "version": "last.version",
     }
     columns = [c for c in TASK_COLUMNS if c in replayed]
-    return f"""as_of(day) AS (SELECT ?),
+    return f"""as_of(day) AS (SELECT CAST(? AS TEXT)),
 settled_tasks AS (
     SELECT t.id AS id, NOT EXISTS (
         SELECT 1 FROM events e WHERE e.task_id = t.id AND {_day("e.at")} > {AS_OF_DAY}
@@ -109,7 +113,7 @@ tasks_as_of AS (
 
 
 _CYCLES_AS_OF = f"""
-    WITH as_of(day) AS (SELECT ?)
+    WITH as_of(day) AS (SELECT CAST(? AS TEXT))
     SELECT c.year, COALESCE(json_extract(e.payload, '$.rules'), c.rules_hash), c.opened_at,
         CASE WHEN EXISTS (
             SELECT 1 FROM events x

@@ -241,7 +241,7 @@ def rates(
             count(*) FILTER (WHERE due IS NULL) AS no_deadline
         FROM chosen{" GROUP BY " + ", ".join(keys) if keys else ""}
     )"""
-    same = " AND ".join(f"m.{k} IS c.{k}" for k in keys) or "1"
+    same = " AND ".join(f"m.{k} IS NOT DISTINCT FROM c.{k}" for k in keys) or "1 = 1"
     sql = f"""
         {_with([*ctes, *_medians(keys), counts])}
         SELECT {"".join(f"c.{k}, " for k in keys)}
@@ -381,12 +381,12 @@ def agency_year_grid(
     sql = f"""
         SELECT {AGENCY_ON_DUE} AS holder, year,
             CASE
-                WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL AND due < ?)
+                WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL AND due < ?) > 0
                     THEN 'missing'
-                WHEN count(*) FILTER (WHERE due IS NOT NULL AND days_late > 0) THEN 'late'
-                WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL)
+                WHEN count(*) FILTER (WHERE due IS NOT NULL AND days_late > 0) > 0 THEN 'late'
+                WHEN count(*) FILTER (WHERE due IS NOT NULL AND reported_at IS NULL) > 0
                     THEN 'not_due'
-                WHEN count(*) FILTER (WHERE due IS NOT NULL) THEN 'on_time'
+                WHEN count(*) FILTER (WHERE due IS NOT NULL) > 0 THEN 'on_time'
                 ELSE 'no_deadline'
             END
         FROM tasks WHERE {where}

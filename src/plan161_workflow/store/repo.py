@@ -159,7 +159,7 @@ class _Write:
 
 
 class Store:
-    """One connection to a plan161 database.
+    """One connection to a plan161 database (SQLite; ``postgres.PostgresStore`` is the other).
 
     Args:
         path: the database file, or ``None`` for a private in-memory database.
@@ -169,6 +169,9 @@ class Store:
     Raises:
         StoreError: the file cannot be used (``schema.connect``).
     """
+
+    database_error: type[Exception] = sqlite3.Error
+    """The driver's error: one raised inside a write rolls it back into a ``StoreError``."""
 
     def __init__(
         self,
