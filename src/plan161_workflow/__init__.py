@@ -2,7 +2,7 @@
 
 Read a plan from a declarative rules file, open a reporting cycle, move each task through its
 lifecycle with permissions and deadlines on the Vietnamese working calendar, and keep a
-tamper-evident history in SQLite.
+tamper-evident history in SQLite (embedded) or PostgreSQL.
 
 The public API is exactly the names in ``plan161_workflow.__all__``, imported from here:
 ``from plan161_workflow import Engine, load_rules``. Every submodule (``plan161_workflow.engine``,
@@ -17,6 +17,7 @@ from plan161_workflow.amendment import Amendment, TaskChange
 from plan161_workflow.calendar import WorkingCalendar
 from plan161_workflow.clock import Clock, FakeClock, system_clock
 from plan161_workflow.engine import Engine
+from plan161_workflow.engine.transfer import copy_database
 from plan161_workflow.errors import (
     AgencyCeasedError,
     ConflictError,
@@ -59,6 +60,7 @@ from plan161_workflow.model import (
 from plan161_workflow.model.plan import StateLabel
 from plan161_workflow.model.records import Consolidation, Cycle, MissingReport
 from plan161_workflow.rules import load_rules, parse_rules
+from plan161_workflow.store.copy import CopyReport
 from plan161_workflow.store.feed import Change
 from plan161_workflow.store.verify import VerifyReport
 from plan161_workflow.workflow.decide import Rulebook
@@ -83,6 +85,7 @@ __all__ = [
     "ConflictError",
     "Consolidation",
     "ConsolidationError",
+    "CopyReport",
     "Cycle",
     "CycleClosedError",
     "Deadline",
@@ -121,6 +124,7 @@ __all__ = [
     "WorkflowTransition",
     "WorkingCalendar",
     "__version__",
+    "copy_database",
     "load_rules",
     "parse_rules",
     "system_clock",

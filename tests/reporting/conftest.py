@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from reporting_data import build_ha_tinh, build_tiny
 
+from plan161_workflow import copy_database
 from plan161_workflow.clock import FakeClock
 from plan161_workflow.engine import Engine
 
@@ -20,9 +21,14 @@ def tiny_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def tiny_engine(tiny_db: Path) -> Iterator[Engine]:
-    """The tiny database reopened for one test."""
-    engine = Engine.open(tiny_db, clock=FakeClock(dt.date(2025, 1, 1)))
+def tiny_engine(tiny_db: Path, backend: str, request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """The tiny database reopened for one test, on each backend (on PostgreSQL, copied into a
+    fresh schema: ``copy_database``)."""
+    db: str | Path = tiny_db
+    if backend == "postgresql":
+        db = str(request.getfixturevalue("pg_url"))
+        copy_database(tiny_db, db)
+    engine = Engine.open(db, clock=FakeClock(dt.date(2025, 1, 1)))
     yield engine
     engine.close()
 

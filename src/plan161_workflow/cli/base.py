@@ -39,7 +39,7 @@ DB_OPTION = click.option(
     "db",
     required=True,
     type=click.Path(dir_okay=False),
-    help="The plan161 database file.",
+    help="The plan161 database: a SQLite file, or a PostgreSQL URL (postgresql://...).",
 )
 """The ``--db`` option of every command that works on a database."""
 
@@ -60,12 +60,15 @@ def cli() -> None:
 
 
 def open_engine(db: str, *, read_only: bool) -> Engine:
-    """Open the database of ``--db``; ``read_only`` never writes to it (``Engine.open``).
+    """Open the database of ``--db`` (a file or a PostgreSQL URL); ``read_only`` never writes
+    to it (``Engine.open``).
 
     Raises:
         StoreError: the file is missing or empty (the message says how to create a database),
-            or cannot be used.
+            the server holds no plan161 database there, or it cannot be used.
     """
+    if db.startswith(("postgresql://", "postgres://")):
+        return Engine.open(db, read_only=read_only)  # the store says what is missing there
     path = Path(db)
     quoted = shlex.quote(db)
     create = (

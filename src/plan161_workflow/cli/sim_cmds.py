@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,17 @@ from plan161_workflow.cli.base import cli, parse_years, refuse_database, write_o
 from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
+from plan161_workflow.engine.transfer import copy_database
 from plan161_workflow.errors import StoreError
 from plan161_workflow.reporting.output import make_report
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
+from plan161_workflow.store.postgres import redact
 from plan161_workflow.store.schema import check_replaceable, discard_files, remove_database
 from plan161_workflow.workflow.cycle_plan import plan_tasks
+
+_SHOWN_DB = "plan161.shown_db"
+"""``ctx.meta`` key: the database name to print, when the simulation's file is not the target."""
 
 
 @cli.command(name="simulate")
@@ -30,7 +36,8 @@ from plan161_workflow.workflow.cycle_plan import plan_tasks
     "--db",
     required=True,
     type=click.Path(dir_okay=False),
-    help="Database file to create (must not exist).",
+    help="Database file to create (must not exist), or a PostgreSQL URL of an empty database "
+    "or schema (the simulation is copied there whole).",
 )
 @click.option("--years", default=None, help="Years to simulate, e.g. 2023-2025 (default: all).")
 @click.option("--seed", default=161, show_default=True, help="Same seed, same database.")
@@ -83,6 +90,8 @@ def simulate_cmd(
     "refused" counts the requests the engine refused (each is recorded in the history)."""
     plan = load_rules(rules)
     span = parse_years(years, plan.info.years) if years is not None else plan.info.years
+    if db.startswith(("postgresql://", "postgres://")):
+        return _simulate_to_server(rules, db, years, report, replace)
     if db == "-":
         raise click.UsageError("--db - : a database cannot go to standard output; give a file")
     if Path(db).exists() and not replace:
@@ -127,8 +136,46 @@ def simulate_cmd(
             f"{s.year:<6}{s.tasks:>6}{s.on_time:>9}{s.late:>6}{s.missing:>9}{s.no_deadline:>13}"
             f"{s.sent_back:>11}{s.evaluated:>11}{s.refused:>9}  {s.consolidator}"
         )
-    click.echo(f"database: {db}  (plan161 status --db {db} --year {span[-1]})")
+    shown = click.get_current_context().meta.get(_SHOWN_DB, db)
+    click.echo(f"database: {shown}  (plan161 status --db {shown} --year {span[-1]})")
     click.echo(f"report:   {target}  (open it in a browser)")
+    return 0
+
+
+def _simulate_to_server(
+    rules: str, url: str, years: str | None, report: str | None, replace: bool
+) -> int:
+    """``simulate`` into a PostgreSQL database: into a new SQLite file first, then copied there
+    whole in one transaction (``copy_database``), so an interrupted run leaves it empty."""
+    if replace:
+        raise click.UsageError(
+            "--replace works on files only: a PostgreSQL database is never dropped; give an "
+            "empty database or schema"
+        )
+    with tempfile.TemporaryDirectory(prefix="plan161-") as folder:
+        local = str(Path(folder) / "simulated.db")
+        plan = load_rules(rules)
+        last = parse_years(years, plan.info.years)[-1] if years else plan.info.years[-1]
+        target = report or f"bao-cao-{last}.html"
+        ctx = click.get_current_context()
+        ctx.meta[_SHOWN_DB] = redact(url)
+        ctx.invoke(
+            simulate_cmd,
+            rules=rules,
+            db=local,
+            years=years,
+            seed=ctx.params["seed"],
+            late_share=ctx.params["late_share"],
+            no_show_share=ctx.params["no_show_share"],
+            send_back_share=ctx.params["send_back_share"],
+            report=target,
+            replace=False,
+        )
+        copied = copy_database(local, url)
+    click.echo(
+        f"copied to {redact(url)}: {copied.rows['events']} events, head "
+        f"{copied.head[1][:16] if copied.head else '-'}"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import time
 from typing import Any, cast
 
 from plan161_workflow import inputs
@@ -16,6 +17,7 @@ from plan161_workflow.calendar import reminded_dues
 from plan161_workflow.engine.base import EngineBase
 from plan161_workflow.errors import (
     NotFound,
+    PayloadError,
 )
 from plan161_workflow.model.plan import ROLES, Reminder, Role
 from plan161_workflow.model.records import Consolidation, Cycle
@@ -58,6 +60,32 @@ class Queries(EngineBase):
         limit = inputs.whole(limit, "limit", minimum=1)
         rows = self.store.event_rows(after=after, limit=limit, applied_only=True)
         return [change_from_row(r) for r in rows]
+
+    def wait_for_changes(
+        self, after: int = 0, timeout: float = 30.0, limit: int = 100
+    ) -> list[Change]:
+        """The committed changes after cursor ``after`` (as ``changes``), waiting up to
+        ``timeout`` seconds for one when there is none yet; ``[]`` on timeout.
+
+        On PostgreSQL the server tells (``LISTEN``/``NOTIFY`` on channel ``plan161_changes``):
+        a host hears of a change from any process or host as it commits, without polling. On a
+        SQLite file this looks for another connection's commit every 50 ms.
+
+        Raises:
+            PayloadError: ``after`` or ``limit`` as in ``changes``; ``timeout`` not a number of
+                seconds from 0.
+        """
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
+            raise PayloadError(f"timeout must be a number of seconds from 0, not {timeout!r}")
+        self.store.watch()  # before looking: a change committed after the look is heard
+        found = self.changes(after, limit)
+        deadline = time.monotonic() + timeout
+        while not found:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.store.wait(left):
+                return []
+            found = self.changes(after, limit)
+        return found
 
     def backup(self, target: str | os.PathLike[str]) -> None:
         """Write a consistent copy of the database to ``target`` while writers may run.

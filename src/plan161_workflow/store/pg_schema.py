@@ -55,8 +55,13 @@ CREATE OR REPLACE FUNCTION json_extract(doc TEXT, path TEXT) RETURNS TEXT
     LANGUAGE sql IMMUTABLE PARALLEL SAFE
     AS $$ SELECT doc::jsonb #>> string_to_array(substr(path, 3), '.') $$;
 CREATE OR REPLACE FUNCTION json_type(doc TEXT, path TEXT) RETURNS TEXT
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT jsonb_typeof(doc::jsonb #> string_to_array(substr(path, 3), '.')) $$;
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE jsonb_typeof(v)
+        WHEN 'string' THEN 'text'
+        WHEN 'number' THEN CASE WHEN v::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
+        WHEN 'boolean' THEN v::text
+        ELSE jsonb_typeof(v) END
+    FROM (SELECT doc::jsonb #> string_to_array(substr(path, 3), '.') AS v) AS found $$;
 CREATE OR REPLACE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT strpos(haystack, needle) $$;
 CREATE OR REPLACE FUNCTION julianday(day TEXT) RETURNS DOUBLE PRECISION

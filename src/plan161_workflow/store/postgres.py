@@ -133,6 +133,7 @@ class PostgresStore(Store):
                 f"cannot connect to {self.path}: {str(exc).strip()}; check the URL, that the "
                 "server runs and that this user may connect"
             ) from exc
+        self.pg: psycopg.Connection[Any] = pg
         self.conn = _Connection(pg)  # type: ignore[assignment]
         self._depth = 0
         self._updates: dict[tuple[str, ...], str] = {}
@@ -144,6 +145,7 @@ class PostgresStore(Store):
         self._cycles = {}
         self._data_version = None
         self._notify = False
+        self._listening = False
         try:
             pg.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
             self._prepare(create, read_only)
@@ -159,7 +161,7 @@ class PostgresStore(Store):
     def _prepare(self, create: bool, read_only: bool) -> None:
         """Find the tables (making them in an empty schema when ``create``), check the version,
         migrate an older one; under the chain's lock, so two processes never both create."""
-        pg = self.conn.pg  # type: ignore[attr-defined]
+        pg = self.pg
         schema = pg.execute("SELECT current_schema()").fetchone()
         if schema is None or schema[0] is None:
             raise StoreError(
@@ -274,14 +276,19 @@ class PostgresStore(Store):
         finally:
             dest.close()
 
-    def listen(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for a change committed by any connection; True when
-        one was (or had been since the last call), False on timeout."""
-        pg = self.conn.pg  # type: ignore[attr-defined]
-        if not getattr(self, "_listening", False):
-            pg.execute(f"LISTEN {CHANNEL}")
+    def watch(self) -> None:
+        """Start hearing of changes committed by any connection (``LISTEN``); from now on
+        ``wait`` returns as soon as one was (notifications that arrive while this connection
+        runs other statements are kept for ``wait``)."""
+        if not self._listening:
+            self.pg.execute(f"LISTEN {CHANNEL}")
             self._listening = True
-        for _ in pg.notifies(timeout=timeout, stop_after=1):
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a change committed since ``watch`` or the last
+        ``wait``; True when one was, False on timeout. No polling: the server notifies."""
+        self.watch()
+        for _ in self.pg.notifies(timeout=max(timeout, 0.0), stop_after=1):
             return True
         return False
 

@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -68,6 +69,9 @@ _INSERT_EVENT = (
     f"VALUES ({', '.join('?' * len(_INSERT_FIELDS))})"
 )
 
+
+_POLL = 0.05
+"""Seconds between two looks for another connection's commit (``Store.wait``)."""
 
 _REMEMBERED = 4096
 """Task rows a store remembers between writes (the oldest are forgotten first)."""
@@ -300,6 +304,26 @@ class Store:
                 dest.close()
         except sqlite3.Error as exc:
             raise StoreError(f"cannot back up to {os.fspath(target)}: {exc}") from exc
+
+    def watch(self) -> None:
+        """Start noticing commits of other connections (``wait``)."""
+        self._watched = self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for another connection to commit since ``watch`` or
+        the last ``wait``; True when one did. SQLite has no notifications: this polls its
+        ``PRAGMA data_version`` (a read of the file header) every ``_POLL`` seconds."""
+        if getattr(self, "_watched", None) is None:
+            self.watch()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            seen = self.conn.execute("PRAGMA data_version").fetchone()[0]
+            if seen != self._watched:
+                self._watched = seen
+                return True
+            if self.path is None or time.monotonic() >= deadline:
+                return False  # nobody else can write a private in-memory database
+            time.sleep(_POLL)
 
     # -- rules and cycles ------------------------------------------------------------------
     def save_rules(self, digest: str, plan_json: str, at: dt.datetime) -> None:

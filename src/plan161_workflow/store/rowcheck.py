@@ -22,7 +22,7 @@ LAST_APPLIED = "(SELECT max(x.seq) FROM events x WHERE x.task_id = t.id AND x.ou
 
 LAST_AGENCY = (
     "(SELECT json_extract(x.payload, '$.agency') FROM events x "
-    "WHERE x.task_id = t.id AND x.outcome = 'applied' AND instr(x.payload, '\"agency\":') "
+    "WHERE x.task_id = t.id AND x.outcome = 'applied' AND instr(x.payload, '\"agency\":') > 0 "
     "AND json_type(x.payload, '$.agency') = 'text' ORDER BY x.seq DESC LIMIT 1)"
 )
 """SQL: the agency that the last applied event of task ``t`` setting one gave it."""
