@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Any, Self, cast
 
@@ -285,11 +286,18 @@ class EngineBase:
         agency: str | None = None,
         area: str | None = None,
         duty: str | None = None,
+        *,
+        limit: int | None = None,
+        after: str | None = None,
     ) -> list[Task]:
         """Tasks matching every filter given (indexed), ordered by year and id.
 
+        A page: at most ``limit`` tasks, those after the task ``after`` (the id of the last task
+        of the previous page; the order is by year, then id). ``iter_tasks`` walks every page.
+
         Raises:
-            PayloadError: ``year`` is not a whole number, or another filter is not text.
+            PayloadError: ``year`` or ``limit`` is not a whole number (``limit`` from 1), or
+                another filter is not text.
         """
         values = (
             None if year is None else inputs.whole(year, "year"),
@@ -305,4 +313,40 @@ class EngineBase:
             agency=cast(str | None, agency_),
             area=cast(str | None, area_),
             duty=cast(str | None, duty_),
+            limit=None if limit is None else inputs.whole(limit, "limit", minimum=1),
+            after=None if after is None else inputs.text(after, "after"),
         )
+
+    def iter_tasks(
+        self,
+        year: int | None = None,
+        state: str | None = None,
+        agency: str | None = None,
+        area: str | None = None,
+        duty: str | None = None,
+        *,
+        page: int = 1000,
+    ) -> Iterator[Task]:
+        """Every task matching the filters (as ``tasks``), streamed a page of ``page`` tasks
+        at a time: memory stays bounded however many tasks there are.
+
+        Raises:
+            PayloadError: as ``tasks``; ``page`` is not a whole number from 1.
+        """
+        page = inputs.whole(page, "page", minimum=1)
+        self.tasks(year, state, agency, area, duty, limit=1)  # the filters checked at once
+        after: tuple[int, str] | None = None
+        while True:
+            found = self.store.find_tasks(
+                year=year,
+                state=state,
+                agency=agency,
+                area=area,
+                duty=duty,
+                limit=page,
+                after=after,
+            )
+            yield from found
+            if len(found) < page:
+                return
+            after = (found[-1].year, found[-1].id)

@@ -17,6 +17,7 @@ sắc, nặng. Case is ignored; punctuation separates syllables and is otherwise
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -55,6 +56,7 @@ def _letter(base: str, marks: str) -> tuple[int, int]:
     return _OTHER_BASE + ord(composed), tone
 
 
+@functools.lru_cache(maxsize=65_536)
 def _syllable(word: str) -> Syllable:
     ranks: list[int] = []
     tone = 0
@@ -76,10 +78,12 @@ def _syllable(word: str) -> Syllable:
     return tuple(ranks), tone
 
 
+@functools.lru_cache(maxsize=65_536)
 def vietnamese_key(text: str) -> tuple[tuple[Syllable, ...], str]:
     """A sort key putting ``text`` in Vietnamese alphabetical order, case-insensitively.
 
-    Equal keys only for equal texts: the NFC text itself breaks ties.
+    Equal keys only for equal texts: the NFC text itself breaks ties. Keys are computed once per
+    text (the names a plan gives its agencies and areas recur on every row and every call).
     """
     nfc = unicodedata.normalize("NFC", text)
     words = _SYLLABLE.findall(nfc.casefold().replace("_", " "))

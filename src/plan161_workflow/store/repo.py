@@ -504,12 +504,24 @@ class Store:
         duty: str | None = None,
         agencies: Sequence[str] | None = None,
         states: Sequence[str] | None = None,
+        limit: int | None = None,
+        after: str | tuple[int, str] | None = None,
     ) -> list[Task]:
         """Tasks matching every filter given (equal to a value, or among ``agencies`` and
-        ``states``), by year and id."""
+        ``states``), by year and id: at most ``limit``, those after ``after`` in that order (a
+        task id, or a (year, id) place that stays valid when that task is withdrawn)."""
         equal = {"year": year, "id": id, "state": state, "agency": agency, "area": area}
         where, params = _conditions("", {**equal, "duty": duty}, agencies=agencies, states=states)
+        if isinstance(after, tuple):  # (year, id): a place in the order, whether the task is there
+            where += " AND (year, id) > (?, ?)"
+            params += after
+        elif after is not None:
+            where += " AND (year, id) > (SELECT year, id FROM tasks WHERE id = ?)"
+            params.append(after)
         sql = f"{_SELECT_TASK} WHERE {where} ORDER BY year, id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
         return [row_to_task(r) for r in self.conn.execute(sql, params)]
 
     def state_counts(self, year: int) -> dict[str, int]:
