@@ -8,9 +8,11 @@ the hash chain on top; its state change is read from the table its ``transitions
 once when the rules were loaded (``workflow/machine.py``), where the baseline fires ``transitions``
 on every change, as the issue defines it. Printed as rates and their ratio, once for an in-memory
 database and once for a file in WAL mode (target: ratio >= 0.6), with what the engine adds to each
-change in µs.
+change in µs. With ``--pg URL`` (a PostgreSQL database this user may create schemas in), once more
+on PostgreSQL, against raw ``psycopg`` doing the same writes in one transaction per change (each
+side in its own fresh schema, dropped afterwards).
 
-Run: python benchmarks/bench_fire.py [--changes N]
+Run: python benchmarks/bench_fire.py [--changes N] [--pg postgresql://postgres@127.0.0.1/postgres]
 """
 
 from __future__ import annotations
@@ -21,9 +23,13 @@ import sqlite3
 import statistics
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from transitions import Machine
 
 from plan161_workflow import load_rules
@@ -32,6 +38,7 @@ from plan161_workflow.clock import VIETNAM, FakeClock
 from plan161_workflow.engine import Engine
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
+from plan161_workflow.store import pg_schema
 from plan161_workflow.store.schema import create_tables
 from plan161_workflow.workflow.cycle_plan import plan_tasks
 
@@ -89,9 +96,41 @@ def engine_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, ..
         else:
             eng.fire(t.id, "send_back", actor=consolidator, reason=REASON)
     elapsed = time.perf_counter() - start
-    rows = eng.store.conn.execute(COMPARED).fetchall()
+    rows = [tuple(r) for r in eng.store.query(COMPARED)]
     eng.close()
     return len(todo) / elapsed, rows
+
+
+class _Pg:
+    """Raw psycopg with the baseline's ``?`` placeholders (translated once per statement)."""
+
+    def __init__(self, url: str) -> None:
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.sql: dict[str, str] = {}
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        text = self.sql.get(sql) or self.sql.setdefault(sql, sql.replace("?", "%s"))
+        return self.conn.execute(text, params)  # type: ignore[call-overload]
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        with self.conn.cursor() as cur:
+            cur.executemany(sql.replace("?", "%s"), rows)  # type: ignore[call-overload]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+@contextmanager
+def pg_schema_url(server: str) -> Iterator[str]:
+    """A fresh schema on ``server``, as a URL; dropped afterwards."""
+    name = f"plan161_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")  # type: ignore[call-overload]
+    try:
+        yield f"{server}{'&' if '?' in server else '?'}options=-csearch_path%3D{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {name} CASCADE")  # type: ignore[call-overload]
 
 
 def baseline_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, ...]]]:
@@ -106,11 +145,16 @@ def baseline_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, 
             for t in plan.workflow.transitions
         ],
     )
-    conn = sqlite3.connect(db or ":memory:", isolation_level=None)
-    if db:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-    create_tables(conn)  # the engine's own tables and indexes: the same rows, the same cost
+    conn: Any
+    if db and db.startswith("postgresql://"):
+        conn = _Pg(db)
+        conn.execute(pg_schema.DDL)  # the engine's own tables and indexes on PostgreSQL
+    else:
+        conn = sqlite3.connect(db or ":memory:", isolation_level=None)
+        if db:
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        create_tables(conn)  # the engine's own tables and indexes: the same rows, the same cost
     conn.executemany(
         "INSERT INTO tasks(id, year, area, agency, original_agency, coordinating, due, state, "
         "version) VALUES (?, 2024, ?, ?, ?, '[]', ?, 'assigned', 1)",
@@ -131,7 +175,7 @@ def baseline_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, 
         before = obj.state
         machine.events[trigger].trigger(obj)
         version = versions[t.id] = versions[t.id] + 1
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN" if isinstance(conn, _Pg) else "BEGIN IMMEDIATE")
         if trigger != "submit":
             conn.execute(
                 "UPDATE tasks SET state = ?, version = ? WHERE id = ?", (obj.state, version, t.id)
@@ -169,26 +213,36 @@ def baseline_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, 
         )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start
-    rows = conn.execute(COMPARED).fetchall()
+    rows = [tuple(r) for r in conn.execute(COMPARED).fetchall()]
     conn.close()
     return len(todo) / elapsed, rows
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", type=int, default=4000)
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; medians shown")
+    parser.add_argument("--pg", help="also on this PostgreSQL server (a libpq URL)")
     args = parser.parse_args()
     print(
         f"{'database':<10} {'baseline/s':>11} {'engine/s':>10} {'ratio':>6} {'µs more':>8}  "
         f"(median of {args.rounds} alternating rounds of {args.changes} changes; target >= 0.6)"
     )
-    for label in ("memory", "file-wal"):
+    for label in ("memory", "file-wal", *(["postgresql"] if args.pg else [])):
         bases, engines, ratios = [], [], []
         for _ in range(args.rounds):
-            with tempfile.TemporaryDirectory() as tmp:
-                base_db = None if label == "memory" else str(Path(tmp) / "base.db")
-                eng_db = None if label == "memory" else str(Path(tmp) / "eng.db")
+            with (
+                tempfile.TemporaryDirectory() as tmp,
+                pg_schema_url(args.pg) if label == "postgresql" else _nothing() as base_url,
+                pg_schema_url(args.pg) if label == "postgresql" else _nothing() as eng_url,
+            ):
+                base_db = None if label == "memory" else base_url or str(Path(tmp) / "base.db")
+                eng_db = None if label == "memory" else eng_url or str(Path(tmp) / "eng.db")
                 base, base_rows = baseline_rate(base_db, args.changes)
                 eng, eng_rows = engine_rate(eng_db, args.changes)
             if base_rows != eng_rows:
