@@ -17,12 +17,11 @@ from plan161_workflow.cli.base import cli, parse_years, refuse_database, write_o
 from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
-from plan161_workflow.engine.transfer import copy_database
+from plan161_workflow.engine.transfer import copy_database, redact
 from plan161_workflow.errors import StoreError
 from plan161_workflow.reporting.output import make_report
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
-from plan161_workflow.store.postgres import redact
 from plan161_workflow.store.schema import check_replaceable, discard_files, remove_database
 from plan161_workflow.workflow.cycle_plan import plan_tasks
 

@@ -6,6 +6,9 @@ import os
 
 from plan161_workflow import inputs
 from plan161_workflow.store.copy import CopyReport, copy_store, open_store
+from plan161_workflow.store.postgres import redact
+
+__all__ = ["CopyReport", "copy_database", "redact"]
 
 
 def copy_database(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> CopyReport:

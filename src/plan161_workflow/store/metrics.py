@@ -35,7 +35,6 @@ import attrs
 from plan161_workflow.model.plan import Workflow
 from plan161_workflow.store.asof import AS_OF_DAY, tasks_as_of_sql
 from plan161_workflow.store.repo import Store
-from plan161_workflow.workflow.definition import open_states
 
 AGENCY_COLUMN = "agency"
 """Column naming the agency responsible now (after reassignment): who is overdue today."""
@@ -305,7 +304,7 @@ def _overdue(
     """(SQL, parameters) selecting ``select`` from the tasks overdue on ``as_of`` as recorded
     at the end of that day, then ``rest`` (grouping, order)."""
     where, params = _where(years)
-    states = open_states(workflow)
+    states = workflow.states[: workflow.states.index(workflow.reported_state)]  # open ones
     ctes, source, first = _source(as_of, years, ("agency_now",), "due")
     sql = f"""
         {_with(ctes)}SELECT {select} FROM {source}
