@@ -3,13 +3,13 @@
 ::
 
     Plan161Error                      every error this library raises on purpose
-    ├── RulesError                    a rules file is invalid (carries every Problem found)
+    ├── RulesError                    invalid rules (carries every Problem found); a ValueError
     ├── WorkflowError                 a request to the engine was refused
     │   ├── PermissionDenied          the acting agency may not fire this trigger on this task
     │   ├── InvalidTransition         the trigger is not allowed in the task's current state
     │   ├── NotFound                  unknown task, agency, cycle or event
     │   ├── CycleClosedError          the task's reporting cycle is closed or not open
-    │   ├── PayloadError              the request lacks what the trigger needs (summary, rating)
+    │   ├── PayloadError              a refused argument (no summary, a wrong type); a ValueError
     │   ├── AgencyCeasedError         the acting agency no longer exists; names its successor
     │   ├── ConflictError             another writer changed the task first (optimistic concurrency)
     │   └── ConsolidationError        tasks are still unreported and were not waived
@@ -52,8 +52,10 @@ class Problem:
         return f"{self.file}:{self.line}:{self.column}:{where} {self.message}"
 
 
-class RulesError(Plan161Error):
-    """A rules file is invalid. ``problems`` lists every problem found, in file order."""
+class RulesError(Plan161Error, ValueError):
+    """A rules file is invalid. ``problems`` lists every problem found, in file order.
+
+    Also a ``ValueError``: the rules are an argument the caller gave."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:
         self.problems: tuple[Problem, ...] = tuple(
@@ -107,8 +109,10 @@ class CycleClosedError(WorkflowError):
     """The reporting cycle of the task is closed (or was never opened)."""
 
 
-class PayloadError(WorkflowError):
-    """The request lacks something the trigger needs, or carries something invalid."""
+class PayloadError(WorkflowError, ValueError):
+    """The request lacks something the trigger needs, or carries something invalid; raised for
+    every argument the API refuses. Also a ``ValueError``, so that hosts catching
+    ``ValueError`` for bad arguments keep working."""
 
 
 class AgencyCeasedError(WorkflowError):

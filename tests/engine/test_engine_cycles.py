@@ -111,7 +111,8 @@ def test_opening_a_year_twice_never_duplicates_tasks(engine: Engine, clock: Fake
 
 @pytest.mark.parametrize("year", [2022, 2026, 1999])
 def test_a_year_outside_the_plan_is_refused(engine: Engine, year: int) -> None:
-    with pytest.raises(CycleClosedError) as info:
+    """NotFound (issue 13): the year is not in the plan, it is not a closed cycle."""
+    with pytest.raises(NotFound) as info:
         engine.open_cycle(year)
 
     assert f"{year} is outside the plan's reporting years 2023-2025" in str(info.value)

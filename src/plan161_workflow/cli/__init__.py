@@ -21,13 +21,20 @@ from plan161_workflow.cli import (  # noqa: F401  (registers commands)
     store_cmds,
 )
 from plan161_workflow.cli.base import cli
+from plan161_workflow.cli.terminal import shown_streams
 from plan161_workflow.errors import Plan161Error
 
 __all__ = ["cli", "main"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return the exit status."""
+    """Run the CLI; return the exit status. Everything it prints shows control characters
+    (``cli.terminal``): a text from a database or a rules file cannot drive the terminal."""
+    with shown_streams():
+        return _run(argv)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="plan161", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -14,9 +14,10 @@ from typing import Any, Self, cast
 import attrs
 
 from plan161_workflow import inputs
-from plan161_workflow.clock import Clock, in_vietnam, system_clock, today
+from plan161_workflow.clock import Clock, system_clock, today
 from plan161_workflow.errors import (
     NotFound,
+    PayloadError,
     StoreError,
 )
 from plan161_workflow.model.codec import CONVERTER
@@ -152,8 +153,16 @@ class EngineBase:
     def _now(self) -> dt.datetime:
         """The clock's time in Vietnam's zone (a naive time is taken as Vietnam's): every time
         the engine stores is Vietnam's, so its first ten characters are Vietnam's day, whatever
-        the clock's zone."""
-        return in_vietnam(self.clock())
+        the clock's zone.
+
+        Raises:
+            PayloadError: the clock gave no datetime, or one outside the years the library
+                covers (1901-2099), e.g. ``datetime.max``.
+        """
+        now = self.clock()
+        if not isinstance(now, dt.datetime):
+            raise PayloadError(f"the clock must return a datetime, not {type(now).__name__}")
+        return inputs.moment(now, "the clock's time")
 
     def cycle_book(self, year: int) -> Rulebook:
         """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""

@@ -37,7 +37,8 @@ class Cycles(EngineBase):
         and never touches existing ones; the cycle keeps the rules version it was opened with.
 
         Raises:
-            CycleClosedError: the year is outside the plan's years, or its cycle is closed.
+            NotFound: the year is outside the plan's years.
+            CycleClosedError: its cycle is closed.
             PayloadError: ``year`` is not a whole number.
         """
         year = inputs.whole(year, "year")
@@ -45,7 +46,7 @@ class Cycles(EngineBase):
         try:
             tasks = plan_tasks(book.plan, year, book.calendar)
         except ValueError as exc:
-            raise CycleClosedError(str(exc)) from exc
+            raise NotFound("reporting year", year, str(exc)) from exc
         now = self._now()
         with self.store.write():
             cycle = self.store.cycle(year)

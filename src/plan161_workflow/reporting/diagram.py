@@ -16,13 +16,14 @@ from typing import Any
 from transitions.extensions.diagrams import GraphMachine
 
 from plan161_workflow.model.plan import Workflow
+from plan161_workflow.reporting.escape import one_line
 
 CHAR_WIDTH = 7.0  # average advance of a 12-13px sans-serif glyph, for layout
 FONT = "'Noto Sans', 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
 
 
 def _edge_label(trigger: str, role: str) -> str:
-    return f"{trigger} ({role})"
+    return one_line(f"{trigger} ({role})")
 
 
 def _mermaid_ids(states: tuple[str, ...]) -> dict[str, str]:
@@ -62,11 +63,11 @@ def mermaid(workflow: Workflow, title: str = "Workflow") -> str:
         initial=ids[workflow.initial],
         auto_transitions=False,
         graph_engine="mermaid",
-        title=title,
+        title=_quoted(title),
     )
     graph = machine.model_graphs[id(model)]
     graph.reset_styling()  # no state is "active": this is the definition, not a task
-    safe_title = title.replace('"', "'")
+    safe_title = _quoted(title)
     # the mermaid backend returns a DigraphMock, whose ``source`` the protocol type does not name
     drawn: Any = graph.get_graph(title=f'title: "{safe_title}"')
     source = str(drawn.source)
@@ -75,7 +76,7 @@ def mermaid(workflow: Workflow, title: str = "Workflow") -> str:
     for line in source.splitlines():
         match = re.fullmatch(r'(\s*)state "([^"]*)" as (\S+)', line)
         if match and match[3] in names:
-            line = f'{match[1]}state "{names[match[3]]}" as {match[3]}'
+            line = f'{match[1]}state "{_quoted(names[match[3]])}" as {match[3]}'
         lines.append(line.rstrip())
     lines.append(f"  {ids[workflow.final]} --> [*]")
     if workflow.actions:
@@ -89,9 +90,15 @@ def mermaid(workflow: Workflow, title: str = "Workflow") -> str:
     return "\n".join(lines) + "\n"
 
 
+def _quoted(text: str) -> str:
+    """Text inside a Mermaid ``"..."``: one line, no double quote (it would end the string)."""
+    return one_line(text).replace('"', "'")
+
+
 def _text(x: float, y: float, text: str, anchor: str = "middle", **attrs: str) -> str:
-    extra = "".join(f' {k.replace("_", "-")}="{escape(v)}"' for k, v in attrs.items())
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
+    extra = "".join(f' {k.replace("_", "-")}="{escape(one_line(v))}"' for k, v in attrs.items())
+    shown = escape(one_line(text))
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{shown}</text>'
 
 
 def svg(workflow: Workflow, title: str = "Workflow") -> str:
@@ -130,8 +137,8 @@ def svg(workflow: Workflow, title: str = "Workflow") -> str:
         '<?xml version="1.0" encoding="UTF-8"?>',
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}"'
         f' width="{width:.0f}" height="{height:.0f}" font-family="{escape(FONT)}"'
-        f' font-size="13" role="img" aria-label="{escape(title)}">',
-        f"<title>{escape(title)}</title>",
+        f' font-size="13" role="img" aria-label="{escape(one_line(title))}">',
+        f"<title>{escape(one_line(title))}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8"'
         ' markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z"'
         ' fill="#333"/></marker></defs>',

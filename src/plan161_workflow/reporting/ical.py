@@ -29,6 +29,7 @@ from plan161_workflow.errors import NotFound
 from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.model.task import Task
+from plan161_workflow.reporting.escape import one_line
 from plan161_workflow.reporting.labels import TEXT, agency_name, in_place_of
 from plan161_workflow.workflow.cycle_plan import plan_tasks
 from plan161_workflow.workflow.succession import SuccessionIndex
@@ -152,7 +153,7 @@ def _event(
     event.add("dtstamp", stamp.astimezone(dt.UTC))
     event.add("dtstart", due)
     event.add("dtend", due + dt.timedelta(days=1))
-    event.add("summary", f"{verb} {unit.id} năm {year}: {unit.title}{instead}")
+    event.add("summary", one_line(f"{verb} {unit.id} năm {year}: {unit.title}{instead}"))
     lines = [
         f"{'Nội dung' if isinstance(unit, Area) else 'Nhiệm vụ'} {unit.id}: {unit.title}",
         f"({unit.title_en})",
@@ -164,13 +165,16 @@ def _event(
     if deadline is not None:
         lines.append(f"Hạn / deadline: {deadline.name} ({deadline.source})")
     lines.append(f"Kế hoạch / plan: {plan.info.title}")
-    event.add("description", "\n".join(lines))
-    event.add("categories", ["plan161", unit.id])
+    event.add("description", "\n".join(one_line(line) for line in lines))
+    event.add("categories", ["plan161", one_line(unit.id)])
     event.add("transp", "TRANSPARENT")
     for days, day in offsets:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"Còn {-days} ngày: {verb.lower()} {unit.id} năm {year}{instead}")
+        alarm.add(
+            "description",
+            one_line(f"Còn {-days} ngày: {verb.lower()} {unit.id} năm {year}{instead}"),
+        )
         alarm.add("trigger", (day - due) + dt.timedelta(hours=ALARM_HOUR))
         event.add_component(alarm)
     return event
@@ -220,8 +224,8 @@ def agency_calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", f"{name}: hạn báo cáo")
-    cal.add("x-wr-caldesc", plan.info.title)
+    cal.add("x-wr-calname", one_line(f"{name}: hạn báo cáo"))
+    cal.add("x-wr-caldesc", one_line(plan.info.title))
     cal.add("x-wr-timezone", "Asia/Ho_Chi_Minh")
     events = inherited = 0
     skipped: list[tuple[int, str]] = []

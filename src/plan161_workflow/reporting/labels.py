@@ -11,6 +11,7 @@ import re
 import unicodedata
 from typing import Literal
 
+from plan161_workflow.errors import PayloadError
 from plan161_workflow.model.plan import Plan, Workflow
 
 Lang = Literal["vi", "en"]
@@ -234,10 +235,10 @@ def check_lang(lang: str) -> Lang:
     """``lang`` if supported.
 
     Raises:
-        ValueError: not ``vi`` or ``en``.
+        PayloadError: not ``vi`` or ``en``.
     """
     if lang not in LANGS:
-        raise ValueError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
+        raise PayloadError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
     return "vi" if lang == "vi" else "en"
 
 

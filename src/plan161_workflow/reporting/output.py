@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 from plan161_workflow.engine import Engine
+from plan161_workflow.errors import PayloadError
 from plan161_workflow.reporting.document import Report
 from plan161_workflow.reporting.render_html import render_html
 from plan161_workflow.reporting.render_md import render_md
@@ -18,7 +19,7 @@ def render_report(report: Report, fmt: str) -> str:
     """The report as HTML (one self-contained file), Markdown or JSON.
 
     Raises:
-        ValueError: an unknown format.
+        PayloadError: an unknown format.
     """
     if fmt == "html":
         return render_html(report)
@@ -26,7 +27,7 @@ def render_report(report: Report, fmt: str) -> str:
         return render_md(report)
     if fmt == "json":
         return json.dumps(report_json(report), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    raise ValueError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    raise PayloadError(f"unknown report format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def make_report(

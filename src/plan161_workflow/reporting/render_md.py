@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import html
-
 from plan161_workflow.reporting.charts import GRID_STYLE
 from plan161_workflow.reporting.document import (
     RATE_HEADS,
@@ -13,13 +11,12 @@ from plan161_workflow.reporting.document import (
     overview_sentences,
     rate_cells,
 )
+from plan161_workflow.reporting.escape import md_inline
 from plan161_workflow.reporting.labels import GRID_NAMES, percent
 
-
-def _cell(value: object) -> str:
-    """Text from the database inside one line of Markdown: no raw HTML (a summary holding
-    ``<script>`` shows as text in every renderer), no table break, no line break."""
-    return html.escape(str(value), quote=False).replace("|", "\\|").replace("\n", " ")
+_cell = md_inline
+"""Every text in the document (typed by agencies, or from the rules file: names, titles) goes
+through ``md_inline``: it shows as text, never as markup, a link, an image or a new line."""
 
 
 def _table(heads: list[str], rows: list[list[object]]) -> list[str]:
@@ -38,7 +35,7 @@ def _date(value: object, report: Report) -> str:
 def _shortfalls(report: Report, items: tuple[Shortfall, ...], days: str) -> list[str]:
     text = report.text
     if not items:
-        return [text["none"], ""]
+        return [_cell(text["none"]), ""]
     waived = any(s.waived for s in items)  # the note column only when some row has a note
     rows: list[list[object]] = [
         [
@@ -55,7 +52,7 @@ def _shortfalls(report: Report, items: tuple[Shortfall, ...], days: str) -> list
 
 
 def _overview(report: Report) -> list[str]:
-    out = [line for sentence in overview_sentences(report) for line in (sentence, "")]
+    out = [line for sentence in overview_sentences(report) for line in (_cell(sentence), "")]
     heads = [report.text[h] for h in RATE_HEADS]
     rows = [[u.id, *rate_cells(u.rates, report.lang)] for u in report.units]
     return out + _table(heads, rows)
@@ -63,7 +60,7 @@ def _overview(report: Report) -> list[str]:
 
 def _charts(report: Report) -> list[str]:
     text, lang, charts = report.text, report.lang, report.charts
-    out = [f"**{text['chart_on_time']}**", ""]
+    out = [f"**{_cell(text['chart_on_time'])}**", ""]
     out += _table(
         [text["agency"], text["on_time"], text["received"], text["expected"], text["on_time_rate"]],
         [
@@ -72,7 +69,7 @@ def _charts(report: Report) -> list[str]:
         ],
     )
     names = GRID_NAMES[lang]
-    out += [f"**{text['chart_grid']}**", ""]
+    out += [f"**{_cell(text['chart_grid'])}**", ""]
     out += _table(
         [text["agency"], *map(str, charts.years)],
         [
@@ -88,24 +85,32 @@ def render_md(report: Report) -> str:
     text = report.text
     out = []
     if report.parent_body:
-        out.append(report.parent_body + "  ")
+        out.append(_cell(report.parent_body) + "  ")
     out += [
-        f"**{report.issuing_body}**  ",
-        report.number,
+        f"**{_cell(report.issuing_body)}**  ",
+        _cell(report.number),
         "",
-        f"**{report.nation}**  ",
-        f"**{report.motto}**  ",
-        f"*{report.place_date}*",
+        f"**{_cell(report.nation)}**  ",
+        f"**{_cell(report.motto)}**  ",
+        f"*{_cell(report.place_date)}*",
         "",
     ]
     if report.draft:
-        out += [f"**[{text['draft']}]**", ""]
-    out += [f"# {report.kind}", "", f"**{report.subject}**", "", report.intro, ""]
-    out += [f"## {text['results']}", "", f"### {text['overview']}", "", *_overview(report)]
+        out += [f"**\\[{_cell(text['draft'])}\\]**", ""]
+    out += [
+        f"# {_cell(report.kind)}",
+        "",
+        f"**{_cell(report.subject)}**",
+        "",
+        _cell(report.intro),
+        "",
+    ]
+    out += [f"## {_cell(text['results'])}", "", f"### {_cell(text['overview'])}", ""]
+    out += _overview(report)
     out += _charts(report)
-    out += [f"### {text['by_area']}", ""]
+    out += [f"### {_cell(text['by_area'])}", ""]
     for unit in report.units:
-        out += [f"#### {unit.id}. {unit.title}", ""]
+        out += [f"#### {_cell(unit.id)}. {_cell(unit.title)}", ""]
         rows: list[list[object]] = [
             [
                 agency_label(t, text),
@@ -126,26 +131,29 @@ def render_md(report: Report) -> str:
             ],
             rows,
         )
-    out += [f"## {text['shortfalls']}", "", f"### {text['late']}", ""]
+    out += [f"## {_cell(text['shortfalls'])}", "", f"### {_cell(text['late'])}", ""]
     out += _shortfalls(report, report.late, "days_late")
-    out += [f"### {text['missing']}", ""]
+    out += [f"### {_cell(text['missing'])}", ""]
     out += _shortfalls(report, report.missing, "days_overdue")
-    out += [f"## {text['difficulties']}", ""]
+    out += [f"## {_cell(text['difficulties'])}", ""]
     if not report.remarks:
-        out += [text["none"], ""]
+        out += [_cell(text["none"]), ""]
     current = None
     for m in report.remarks:
         if m.agency != current:
             if current is not None:
                 out.append("")  # end the previous agency's list
-            out += [f"**{m.agency_name}**", ""]
+            out += [f"**{_cell(m.agency_name)}**", ""]
             current = m.agency
         about = text["remark_on"].format(unit=m.unit_title)
-        out.append(f"- {_cell(m.text)} *({_date(m.on, report)}, {about}; {m.task_id})*")
+        out.append(
+            f"- {_cell(m.text)} *({_date(m.on, report)}, {_cell(about)}; {_cell(m.task_id)})*"
+        )
     if report.remarks:
         out.append("")
-    out += [f"## {text['proposals']}", "", f"*{text['generated']}*", ""]
-    out += [f"{i}. {p}" for i, p in enumerate(report.proposals, 1)]
-    out += ["", f"**{report.signer}**  ", f"*{text['signature']}*", ""]
-    out += [f"***{text['recipients']}:***", "", *(f"- {r}" for r in report.recipients), ""]
+    out += [f"## {_cell(text['proposals'])}", "", f"*{_cell(text['generated'])}*", ""]
+    out += [f"{i}. {_cell(p)}" for i, p in enumerate(report.proposals, 1)]
+    out += ["", f"**{_cell(report.signer)}**  ", f"*{_cell(text['signature'])}*", ""]
+    recipients = [f"- {_cell(r)}" for r in report.recipients]
+    out += [f"***{_cell(text['recipients'])}:***", "", *recipients, ""]
     return "\n".join(out)

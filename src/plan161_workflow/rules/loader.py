@@ -10,14 +10,14 @@ values, the checks still run, on stand-ins for those values (see ``rules.repair`
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Collection, Iterable
-from pathlib import Path as FsPath
 from typing import Any
 
 from cattrs.errors import BaseValidationError
 
 from plan161_workflow.errors import Problem, RulesError
-from plan161_workflow.hints import suggest
+from plan161_workflow.hints import suggest, suggestion_budget
 from plan161_workflow.model.codec import CONVERTER, field_names
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules.amend import HEADER, is_amendment, merge
@@ -38,21 +38,34 @@ MAX_BYTES = 5_000_000
 """A rules file larger than this is refused before parsing."""
 
 
-def load_rules(path: str | os.PathLike[str]) -> Plan:
+Folders = Iterable[str | os.PathLike[str]]
+
+
+def load_rules(path: str | os.PathLike[str], *, allow: Folders = ()) -> Plan:
     """Read, validate and return the plan in a rules file.
+
+    An amendment's ``amends:`` may name a file in the folder of the file that names it (or below
+    it), or in one of the folders ``allow`` lists; any other path is refused unread.
 
     Raises:
         RulesError: the file cannot be read, or holds one or more problems (all are listed).
     """
     name = os.fspath(path)
-    return parse_rules(_read_bytes(name), name)
+    return parse_rules(_read_bytes(name), name, allow=allow)
 
 
 def _read_bytes(name: str) -> bytes:
+    """The file's bytes; only a regular file is opened (a FIFO or a device would block or
+    never end), without blocking, and it is checked again once open."""
     try:
-        with FsPath(name).open("rb") as file:
+        if not stat.S_ISREG(os.stat(name).st_mode) and not os.path.isdir(name):
+            raise RulesError([Problem(name, 0, 0, "", _NOT_REGULAR)])
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+        with os.fdopen(os.open(name, flags), "rb") as file:
+            if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+                raise RulesError([Problem(name, 0, 0, "", _NOT_REGULAR)])
             raw = file.read(MAX_BYTES + 1)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise RulesError([Problem(name, 0, 0, "", _unreadable(exc))]) from exc
     if len(raw) > MAX_BYTES:
         message = f"the file is larger than {MAX_BYTES} bytes; is it the rules file?"
@@ -60,7 +73,14 @@ def _read_bytes(name: str) -> bytes:
     return raw
 
 
-def _unreadable(exc: OSError) -> str:
+_NOT_REGULAR = (
+    "is not a regular file (a pipe, device or socket); give the path of a rules file (.yaml)"
+)
+
+
+def _unreadable(exc: OSError | ValueError) -> str:
+    if not isinstance(exc, OSError):
+        return "the path holds a NUL character; check the path"
     if isinstance(exc, FileNotFoundError):
         return "no such file; check the path"
     if isinstance(exc, IsADirectoryError):
@@ -70,13 +90,34 @@ def _unreadable(exc: OSError) -> str:
     return f"cannot read the file: {exc.strerror or exc}"
 
 
-def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
-    """Validate rules given as bytes (UTF-8) or text; ``name`` is used in messages.
+def parse_rules(raw: bytes | str, name: str = "<rules>", *, allow: Folders = ()) -> Plan:
+    """Validate rules given as bytes (UTF-8) or text; ``name`` is used in messages, and its
+    folder (the working folder for ``<rules>``) confines ``amends:`` as in ``load_rules``.
 
     Raises:
         RulesError: one or more problems (all are listed).
     """
-    text = _decode(raw, name) if isinstance(raw, bytes) else raw
+    if not isinstance(raw, bytes | str):
+        message = f"expected the rules as bytes or text, not {type(raw).__name__}"
+        raise RulesError([Problem(str(name), 0, 0, "", message)])
+    if not isinstance(name, str):
+        name = repr(name)
+    folders = tuple(_real(os.fspath(f)) for f in allow)
+    with suggestion_budget():
+        return _parse(raw, name, folders)
+
+
+def _parse(raw: bytes | str, name: str, allow: tuple[str, ...]) -> Plan:
+    if isinstance(raw, bytes):
+        if len(raw) > MAX_BYTES:
+            message = f"the rules are larger than {MAX_BYTES} bytes; is it the rules file?"
+            raise RulesError([Problem(name, 0, 0, "", message)])
+        text = _decode(raw, name)
+    else:
+        text = raw
+    if len(text) > MAX_BYTES:
+        message = f"the rules are longer than {MAX_BYTES} characters; is it the rules file?"
+        raise RulesError([Problem(name, 0, 0, "", message)])
     try:
         doc = read_document(text)
     except SourceError as exc:
@@ -86,7 +127,7 @@ def parse_rules(raw: bytes | str, name: str = "<rules>") -> Plan:
             raise RulesError(_problem(name, i) for i in exc.issues) from exc
         return plan_from_document(exc.document, name, exc.issues)
     if is_amendment(doc):
-        merged, origin = _amended(doc, name, (os.path.abspath(name),))
+        merged, origin = _amended(doc, name, (os.path.abspath(name),), allow)
         return plan_from_document(merged, name, origin=origin)
     return plan_from_document(doc, name)
 
@@ -95,15 +136,59 @@ Origin = Callable[[Path], str]
 """Which file the value at a path of a (merged) document came from."""
 
 
-def _read_file(name: str) -> Document:
-    raw = _read_bytes(name)
+def _real(path: str) -> str:
     try:
-        return read_document(_decode(raw, name))
-    except SourceError as exc:
-        raise RulesError(_problem(name, i) for i in exc.issues) from exc
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
 
 
-def _amended(doc: Document, name: str, seen: tuple[str, ...]) -> tuple[Document, Origin]:
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _read_base(doc: Document, name: str, base_name: str, allow: tuple[str, ...]) -> Document:
+    """The base an amendment names: confined to the amendment's folder (or ``allow``), and
+    never quoted in a message (it may be any file: its content is not the user's to see)."""
+    line, column = doc.position(("amends",))
+    folder = _real(os.path.dirname(os.path.abspath(name)))
+    if "\x00" in base_name or not any(_inside(_real(base_name), f) for f in (folder, *allow)):
+        message = (
+            f"the base {doc.data['amends']!r} is outside the folder of this file ({folder}); "
+            "put the base beside the amendment, or allow its folder (load_rules(..., allow=[...]))"
+        )
+        raise RulesError([Problem(name, line, column, "amends", message)])
+    try:
+        raw = _read_bytes(base_name)
+    except RulesError as exc:
+        raise RulesError(
+            Problem(name, line, column, "amends", f"the base {base_name}: {p.message}")
+            for p in exc.problems
+        ) from exc
+    try:
+        base = read_document(_decode(raw, base_name))
+    except (SourceError, RulesError) as exc:
+        if isinstance(exc, SourceError) and exc.document is not None:
+            base = exc.document  # local problems: the loader reports them in the base
+            if isinstance(base.data, dict):
+                raise RulesError(_problem(base_name, i) for i in exc.issues) from exc
+        message = (
+            f"the base {base_name} cannot be read as a rules file; check it with "
+            f"`plan161 validate {base_name}`"
+        )
+        raise RulesError([Problem(name, line, column, "amends", message)]) from exc
+    if not isinstance(base.data, dict) or not set(base.data) & {*field_names(Plan), *HEADER}:
+        message = (
+            f"the base {base_name} is not a rules file (expected a mapping of sections: "
+            f"{', '.join(field_names(Plan))})"
+        )
+        raise RulesError([Problem(name, line, column, "amends", message)])
+    return base
+
+
+def _amended(
+    doc: Document, name: str, seen: tuple[str, ...], allow: tuple[str, ...]
+) -> tuple[Document, Origin]:
     """The base of amendment ``doc`` with the amendment merged in (bases may amend in turn)."""
     problems = _header_problems(doc, name)
     if problems:
@@ -115,19 +200,10 @@ def _amended(doc: Document, name: str, seen: tuple[str, ...]) -> tuple[Document,
         raise RulesError(
             [Problem(name, line, column, "amends", f"amendments form a loop: {chain}")]
         )
-    try:
-        base = _read_file(base_name)
-    except RulesError as exc:
-        if not all(p.line == 0 for p in exc.problems):  # problems of the file as a whole
-            raise
-        line, column = doc.position(("amends",))
-        raise RulesError(
-            Problem(name, line, column, "amends", f"the base {base_name}: {p.message}")
-            for p in exc.problems
-        ) from exc
+    base = _read_base(doc, name, base_name, allow)
     base_origin: Origin = lambda _path: base_name  # noqa: E731
     if is_amendment(base):
-        base, base_origin = _amended(base, base_name, (*seen, os.path.abspath(base_name)))
+        base, base_origin = _amended(base, base_name, (*seen, os.path.abspath(base_name)), allow)
     merged = merge(base, base_name, doc, name)
     if merged.problems:
         raise RulesError(

@@ -16,15 +16,25 @@ from typing import Any
 
 import attrs
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.scanner import Scanner
 
 Path = tuple[str | int, ...]
 """A path inside the document: ``("areas", 2, "lead", 0)``."""
 
 MAX_NODES = 200_000
 """A larger document is refused (aliases can make a small file expand without bound)."""
+MAX_DEPTH = 24
+"""Lists and mappings nested deeper than this are refused (the format needs at most 6 levels)."""
+MULTILINE = frozenset({"summary", "items", "source", "basis", "related"})
+"""Text fields that may hold line breaks; every other text is one line."""
+_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_FORBIDDEN_MULTILINE = re.compile(
+    r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
 
 _TAG = "tag:yaml.org,2002:"
 _TIMESTAMP = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -98,17 +108,58 @@ def read_document(text: str) -> Document:
     issues: list[SourceIssue] = []
     counter = iter(range(MAX_NODES))
     try:
-        doc.data = _convert(root, (), doc, issues, counter)
+        doc.data = _convert(root, (), doc, issues, _Walk(counter))
     except _TooLargeError as exc:
         issue = SourceIssue(1, 1, (), f"the document has more than {MAX_NODES} nodes; refusing it")
         raise SourceError([issue]) from exc
+    except _NestingError as exc:
+        raise SourceError([SourceIssue(*exc.at, exc.path, exc.message)]) from exc
     if issues:
         raise SourceError(issues, doc)
     return doc
 
 
+class _DepthError(Exception):
+    def __init__(self, line: int, column: int) -> None:
+        self.line, self.column = line, column
+        super().__init__(f"nested more than {MAX_DEPTH} deep")
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, refusing nesting beyond ``MAX_DEPTH`` as it reads (its recursion
+    would otherwise run out of stack, slowly, on a few kilobytes of brackets)."""
+
+    nesting = 0  # not ``depth``: ruamel's composer keeps its own
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.nesting += 1
+        try:
+            if self.nesting > MAX_DEPTH + 1:
+                mark = self.parser.peek_event().start_mark
+                raise _DepthError(mark.line + 1, mark.column + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.nesting -= 1
+
+
+class _BoundedScanner(Scanner):
+    """ruamel's scanner, refusing flow brackets nested beyond ``MAX_DEPTH`` (it looks at every
+    open bracket for each new one: a long run of ``[`` would take quadratic time)."""
+
+    def fetch_flow_collection_start(self, token_class: Any, to_push: str) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            mark = self.reader.get_mark()
+            raise _DepthError(mark.line + 1, mark.column + 1)
+        super().fetch_flow_collection_start(token_class, to_push)
+
+
+_NESTED = f"lists or mappings nested more than {MAX_DEPTH} deep; refusing the document"
+
+
 def _compose(text: str) -> Node:
     yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _BoundedComposer
+    yaml.Scanner = _BoundedScanner
     try:
         root: Node | None = yaml.compose(text)
     except MarkedYAMLError as exc:
@@ -120,6 +171,8 @@ def _compose(text: str) -> Node:
         raise SourceError([_reader_issue(text, exc)]) from exc
     except YAMLError as exc:
         raise SourceError([SourceIssue(1, 1, (), f"YAML error: {exc}")]) from exc
+    except _DepthError as exc:
+        raise SourceError([SourceIssue(exc.line, exc.column, (), _NESTED)]) from exc
     if yaml.resolver.processing_version != (1, 2):
         line = next((n for n, t in enumerate(text.splitlines(), 1) if t.startswith("%YAML")), 1)
         version = ".".join(map(str, yaml.resolver.processing_version))
@@ -187,16 +240,69 @@ class _TooLargeError(Exception):
     pass
 
 
+class _NestingError(Exception):
+    def __init__(self, at: tuple[int, int], path: Path, message: str) -> None:
+        self.at, self.path, self.message = at, path, message
+        super().__init__(message)
+
+
+@attrs.define
+class _Walk:
+    """The state of one conversion: nodes left to read and the nodes being read (an alias that
+    refers to one of them is recursive)."""
+
+    counter: Iterator[int]
+    open: list[int] = attrs.field(factory=list)
+
+
+def _control_issue(node: Node, path: Path, text: str, *, key: bool = False) -> SourceIssue | None:
+    """An issue for a control character (or a line break where one line is expected)."""
+    multiline = not key and any(isinstance(p, str) and p in MULTILINE for p in path[-2:])
+    found = (_FORBIDDEN_MULTILINE if multiline else _FORBIDDEN).search(text)
+    if found is None:
+        return None
+    char = ord(found.group())
+    what = "a line break" if found.group() in "\r\n" else "a control character"
+    fix = "write it on one line" if what == "a line break" else "remove it"
+    if multiline and found.group() == "\r":
+        fix = "write line breaks as \\n only"
+    where = "key" if key else "text"
+    return SourceIssue(
+        *_pos(node),
+        path,
+        f"the {where} holds {what} (U+{char:04X}) at character {found.start() + 1}; {fix}",
+    )
+
+
 def _pos(node: Node) -> tuple[int, int]:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
 
 
-def _convert(
-    node: Node, path: Path, doc: Document, issues: list[SourceIssue], counter: Iterator[int]
-) -> Any:
-    if next(counter, None) is None:
+def _convert(node: Node, path: Path, doc: Document, issues: list[SourceIssue], walk: _Walk) -> Any:
+    if next(walk.counter, None) is None:
         raise _TooLargeError
     doc.values[path] = _pos(node)
+    if isinstance(node, MappingNode | SequenceNode):
+        if id(node) in walk.open:
+            message = "a recursive alias (an anchor used inside its own value); write the value out"
+            raise _NestingError(_pos(node), path, message)
+        if len(walk.open) >= MAX_DEPTH:
+            raise _NestingError(_pos(node), path, _NESTED)
+        walk.open.append(id(node))
+        try:
+            return _collection(node, path, doc, issues, walk)
+        finally:
+            walk.open.pop()
+    return _scalar(node, path, str(node.tag or ""), issues)
+
+
+def _collection(
+    node: MappingNode | SequenceNode,
+    path: Path,
+    doc: Document,
+    issues: list[SourceIssue],
+    walk: _Walk,
+) -> Any:
     tag = str(node.tag or "")
     if isinstance(node, MappingNode):
         if tag != _TAG + "map":
@@ -208,6 +314,10 @@ def _convert(
                 continue
             key = unicodedata.normalize("NFC", str(key_node.value))
             child = (*path, key)
+            bad = _control_issue(key_node, child, key, key=True)
+            if bad is not None:
+                issues.append(bad)
+                continue
             if key in out:
                 first = doc.keys[child]
                 issues.append(
@@ -219,15 +329,11 @@ def _convert(
                 )
                 continue
             doc.keys[child] = _pos(key_node)
-            out[key] = _convert(value_node, child, doc, issues, counter)
+            out[key] = _convert(value_node, child, doc, issues, walk)
         return out
-    if isinstance(node, SequenceNode):
-        if tag != _TAG + "seq":
-            return _bad_tag(node, path, tag, issues)
-        return [
-            _convert(item, (*path, i), doc, issues, counter) for i, item in enumerate(node.value)
-        ]
-    return _scalar(node, path, tag, issues)
+    if tag != _TAG + "seq":
+        return _bad_tag(node, path, tag, issues)
+    return [_convert(item, (*path, i), doc, issues, walk) for i, item in enumerate(node.value)]
 
 
 def _key_message(node: Node) -> str:
@@ -256,6 +362,9 @@ def _scalar(node: Node, path: Path, tag: str, issues: list[SourceIssue]) -> Any:
     text = str(node.value)
     kind = tag.removeprefix(_TAG) if tag.startswith(_TAG) else None
     if kind == "str":
+        bad = _control_issue(node, path, text)
+        if bad is not None:
+            issues.append(bad)
         return unicodedata.normalize("NFC", text)
     if kind == "null":
         return None
