@@ -39,10 +39,12 @@ def one_line(text: object) -> str:
     return _ANY_CONTROL.sub(_visible, _BREAKS.sub(" ", str(text)))
 
 
-def md_inline(value: object) -> str:
+def md_inline(value: object, *, block_start: bool = True) -> str:
     """``value`` as text inside one line of Markdown, whatever it holds: every character that
     Markdown (GitHub's or CommonMark) could read as markup is escaped, HTML shows as text, line
     breaks become spaces and control characters show as ``\\uXXXX``; a leading ``-``, ``+``,
     ``=``, ``>`` or number followed by ``.`` or ``)`` cannot start a block."""
     text = _MD_PUNCT.sub(r"\\\1", one_line(value).strip())
-    return html.escape(_MD_START.sub(r"\1\\\2", text), quote=False)
+    if block_start:  # not after ``# ``: there, a leading ``1.`` or ``-`` starts nothing
+        text = _MD_START.sub(r"\1\\\2", text)
+    return html.escape(text, quote=False)

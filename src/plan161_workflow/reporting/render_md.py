@@ -15,6 +15,12 @@ from plan161_workflow.reporting.escape import md_inline
 from plan161_workflow.reporting.labels import GRID_NAMES, percent
 
 _cell = md_inline
+
+
+def _head(value: object) -> str:
+    return md_inline(value, block_start=False)
+
+
 """Every text in the document (typed by agencies, or from the rules file: names, titles) goes
 through ``md_inline``: it shows as text, never as markup, a link, an image or a new line."""
 
@@ -98,19 +104,19 @@ def render_md(report: Report) -> str:
     if report.draft:
         out += [f"**\\[{_cell(text['draft'])}\\]**", ""]
     out += [
-        f"# {_cell(report.kind)}",
+        f"# {_head(report.kind)}",
         "",
         f"**{_cell(report.subject)}**",
         "",
         _cell(report.intro),
         "",
     ]
-    out += [f"## {_cell(text['results'])}", "", f"### {_cell(text['overview'])}", ""]
+    out += [f"## {_head(text['results'])}", "", f"### {_head(text['overview'])}", ""]
     out += _overview(report)
     out += _charts(report)
-    out += [f"### {_cell(text['by_area'])}", ""]
+    out += [f"### {_head(text['by_area'])}", ""]
     for unit in report.units:
-        out += [f"#### {_cell(unit.id)}. {_cell(unit.title)}", ""]
+        out += [f"#### {_head(unit.id)}. {_cell(unit.title)}", ""]
         rows: list[list[object]] = [
             [
                 agency_label(t, text),
@@ -131,11 +137,11 @@ def render_md(report: Report) -> str:
             ],
             rows,
         )
-    out += [f"## {_cell(text['shortfalls'])}", "", f"### {_cell(text['late'])}", ""]
+    out += [f"## {_head(text['shortfalls'])}", "", f"### {_head(text['late'])}", ""]
     out += _shortfalls(report, report.late, "days_late")
-    out += [f"### {_cell(text['missing'])}", ""]
+    out += [f"### {_head(text['missing'])}", ""]
     out += _shortfalls(report, report.missing, "days_overdue")
-    out += [f"## {_cell(text['difficulties'])}", ""]
+    out += [f"## {_head(text['difficulties'])}", ""]
     if not report.remarks:
         out += [_cell(text["none"]), ""]
     current = None
@@ -151,7 +157,7 @@ def render_md(report: Report) -> str:
         )
     if report.remarks:
         out.append("")
-    out += [f"## {_cell(text['proposals'])}", "", f"*{_cell(text['generated'])}*", ""]
+    out += [f"## {_head(text['proposals'])}", "", f"*{_cell(text['generated'])}*", ""]
     out += [f"{i}. {_cell(p)}" for i, p in enumerate(report.proposals, 1)]
     out += ["", f"**{_cell(report.signer)}**  ", f"*{_cell(text['signature'])}*", ""]
     recipients = [f"- {_cell(r)}" for r in report.recipients]
