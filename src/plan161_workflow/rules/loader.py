@@ -65,6 +65,8 @@ def _read_bytes(name: str) -> bytes:
             if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
                 raise RulesError([Problem(name, 0, 0, "", _NOT_REGULAR)])
             raw = file.read(MAX_BYTES + 1)
+    except RulesError:
+        raise
     except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise RulesError([Problem(name, 0, 0, "", _unreadable(exc))]) from exc
     if len(raw) > MAX_BYTES:
