@@ -62,6 +62,7 @@ from plan161_workflow.model.records import Consolidation, Cycle, MissingReport
 from plan161_workflow.rules import load_rules, parse_rules
 from plan161_workflow.store.copy import CopyReport
 from plan161_workflow.store.feed import Change
+from plan161_workflow.store.tokens import TokenInfo
 from plan161_workflow.store.verify import VerifyReport
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
@@ -117,6 +118,7 @@ __all__ = [
     "SuccessionScope",
     "Task",
     "TaskChange",
+    "TokenInfo",
     "VerifyReport",
     "Workflow",
     "WorkflowAction",

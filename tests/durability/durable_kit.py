@@ -231,8 +231,9 @@ def files_in(folder: Path) -> dict[str, str]:
 
 def downgrade_to_v1(db: Path) -> None:
     """Turn a current database into what schema version 1 wrote (no request_key, no unique
-    request id): opening it to write migrates it."""
+    request id, no tokens): opening it to write migrates it."""
     with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute("DROP TABLE IF EXISTS tokens")  # version 3
         conn.execute("DROP INDEX events_request")
         conn.execute("ALTER TABLE events DROP COLUMN request_key")
         conn.execute("PRAGMA user_version = 1")

@@ -64,7 +64,7 @@ def test_an_older_database_is_migrated_when_opened(v1: Path) -> None:
             eng.fire(TASK, "send_back", actor="so-ldtbxh", reason="thiếu", request_id="r-1") == done
         )
         assert eng.verify().ok
-    assert _header(v1) == (schema.APPLICATION_ID, schema.SCHEMA_VERSION) == (0x50313631, 2)
+    assert _header(v1) == (schema.APPLICATION_ID, schema.SCHEMA_VERSION) == (0x50313631, 3)
     assert "request_key" in _event_columns(v1)
     with _connect(v1) as conn:
         assert (
@@ -90,7 +90,7 @@ def test_a_version_1_database_made_by_hand_is_migrated(tmp_path: Path, plan: Pla
         assert len(eng.open_cycle(2024)) == 35
         eng.fire(TASK, "start", actor="so-tttt", request_id="r-1")
         assert eng.verify().ok
-    assert _header(db)[1] == 2
+    assert _header(db)[1] == 3
 
 
 def test_a_failing_migration_leaves_the_database_as_it_was(
@@ -112,14 +112,14 @@ def test_a_failing_migration_leaves_the_database_as_it_was(
     monkeypatch.setitem(schema.MIGRATIONS, 2, upgrade)
     with Engine.open(v1) as eng:
         assert eng.verify().ok
-    assert _header(v1)[1] == 2
+    assert _header(v1)[1] == 3
 
 
 def _newer(path: Path, plan: Plan) -> str:
     Engine(plan, db=path, clock=clock()).close()
     with _connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    return "schema version 99, newer than this library's 2"
+    return "schema version 99, newer than this library's 3"
 
 
 def _text(path: Path, plan: Plan) -> str:

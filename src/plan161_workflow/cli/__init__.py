@@ -17,6 +17,7 @@ from plan161_workflow.cli import (  # noqa: F401  (registers commands)
     operate_cmds,
     report_cmds,
     rules_cmds,
+    serve_cmds,
     sim_cmds,
     store_cmds,
 )

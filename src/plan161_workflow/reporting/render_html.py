@@ -102,7 +102,8 @@ def _overview(report: Report) -> str:
     return "".join(f'<p class="lead">{_e(p)}</p>' for p in overview_sentences(report))
 
 
-def _figures(report: Report) -> str:
+def figures(report: Report) -> str:
+    """The report's charts as HTML figures (SVG inline): the page and the web dashboard."""
     text = report.text
     titles = {u.id: u.title for u in report.units}
     figures = [
@@ -258,7 +259,7 @@ def render_html(report: Report) -> str:
         f"<h3>{_e(text['overview'])}</h3>",
         _overview(report),
         _rates_table(report),
-        _figures(report),
+        figures(report),
         f"<h3>{_e(text['by_area'])}</h3>",
         *(_unit(report, u) for u in report.units),
         f"<h2>{_e(text['shortfalls'])}</h2>",

@@ -17,7 +17,7 @@ import sqlite_utils
 from plan161_workflow.errors import StoreError
 
 APPLICATION_ID = 0x50313631  # "P161"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 30_000
 
 DDL_V1 = """
@@ -64,7 +64,24 @@ def _v2_idempotent_requests(conn: sqlite3.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {2: _v2_idempotent_requests}
+DDL_V3_TOKENS = """
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, agency TEXT NOT NULL,
+    read_only INTEGER NOT NULL, label TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT
+)
+"""
+"""The API tokens of ``plan161 serve``: only a SHA-256 of each token is kept (``store.tokens``)."""
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    """Version 3: API tokens (issue 15). Every schema change of this release joins this step."""
+    conn.execute(DDL_V3_TOKENS)
+
+
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    2: _v2_idempotent_requests,
+    3: _v3,
+}
 """Version N -> function that upgrades a version N-1 database to N (inside one transaction)."""
 
 
