@@ -12,6 +12,8 @@ from web_kit import AGENCY, CONSOLIDATOR, serving
 from plan161_workflow import Engine
 from plan161_workflow.web import create_app
 
+pytestmark = pytest.mark.slow  # a live server (and a browser): left out of the quick loop
+
 REPORT = {"summary": "Đã triển khai", "indicators": {"so_lop": 3}, "attachments": ["CV 12/STTTT"]}
 
 

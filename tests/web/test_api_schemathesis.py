@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -10,6 +11,8 @@ from schemathesis import checks
 from schemathesis.specs.openapi import checks as openapi_checks
 
 from plan161_workflow import Engine
+
+pytestmark = pytest.mark.slow  # a live server (and a browser): left out of the quick loop
 
 CHECKS = [
     checks.not_a_server_error,

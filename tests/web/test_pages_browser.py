@@ -18,6 +18,8 @@ from web_kit import AGENCY, serving
 from plan161_workflow import Engine
 from plan161_workflow.web import create_app
 
+pytestmark = pytest.mark.slow  # a live server (and a browser): left out of the quick loop
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from plan161_workflow.clock import in_vietnam
 from plan161_workflow.errors import PayloadError, PermissionDenied
+from plan161_workflow.model.task import cycle_id
 from plan161_workflow.reporting.ical import agency_calendar
 from plan161_workflow.reporting.output import make_report
 from plan161_workflow.reporting.plan_view import plan_json
@@ -109,14 +110,19 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
     @router.get("/cycles", responses=READ, tags=["cycles"])
     async def cycles(who: Who) -> list[s.CycleOut]:
         """Every reporting cycle opened, by year."""
-        return [s.CycleOut(**c) for c in await runner(engine.cycles)]
+        return [
+            s.CycleOut(
+                year=c.year, rules_hash=c.rules_hash, opened_at=c.opened_at, closed_at=c.closed_at
+            )
+            for c in await runner(engine.cycles)
+        ]
 
     @router.post("/cycles", responses=WRITE, status_code=201, tags=["cycles"])
     async def open_cycle(body: s.CycleIn, who: Writer) -> list[s.TaskOut]:
         """Open the cycle of a year (the consolidating agency only); returns its tasks."""
         holder = await runner(engine.holder, "consolidator", today())
         if who.agency != holder:
-            raise PermissionDenied(who.agency, "open_cycle", f"cycle/{body.year}", [holder])
+            raise PermissionDenied(who.agency, "open_cycle", cycle_id(body.year), [holder])
         return [s.task_out(t) for t in await runner(engine.open_cycle, body.year)]
 
     @router.get("/cycles/{year}/status", responses=READ, tags=["cycles"])
@@ -128,13 +134,14 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
     @router.get("/cycles/{year}/consolidations", responses=READ, tags=["consolidation"])
     async def consolidations(year: Year, who: Who) -> list[dict[str, Any]]:
         """The consolidation records of a year, oldest first."""
-        return await runner(engine.consolidations, year)
+        return [c.to_json() for c in await runner(engine.consolidations, year)]
 
     @router.post("/cycles/{year}/consolidate", responses=WRITE, tags=["consolidation"])
     async def consolidate(year: Year, body: s.ConsolidateIn, who: Writer) -> dict[str, Any]:
         """Consolidate the reported tasks of a year as the caller (the consolidating agency),
         waiving the missing reports of the agencies in ``waive`` (409 lists what is missing)."""
-        return await runner(engine.consolidate, year, actor=who.agency, waive=body.waive)
+        done = await runner(engine.consolidate, year, actor=who.agency, waive=body.waive)
+        return done.to_json()
 
     @router.post("/cycles/{year}/close", responses=WRITE, status_code=204, tags=["cycles"])
     async def close(year: Year, who: Writer) -> Response:

@@ -129,11 +129,11 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
         who = await signed_in(request)
         if who is None:
             return to_login(request)
-        open_years = {c["year"] for c in await runner(engine.cycles) if not c["closed_at"]}
+        open_years = {c.year for c in await runner(engine.cycles) if not c.closed}
         mine = [
             t for t in await runner(engine.tasks, None, None, who.agency) if t.year in open_years
         ]
-        years = sorted({c["year"] for c in await runner(engine.cycles)}, reverse=True)
+        years = sorted({c.year for c in await runner(engine.cycles)}, reverse=True)
         return await page(request, who, "home.html", tasks=mine, years=years, today=today())
 
     @router.get("/tasks/{task_id:path}", response_model=None)

@@ -149,8 +149,8 @@ class CycleOut(BaseModel):
 
     year: int
     rules_hash: str
-    opened_at: str
-    closed_at: str | None
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
 
 
 class MeOut(BaseModel):
