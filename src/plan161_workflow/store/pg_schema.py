@@ -12,7 +12,7 @@ The read models are written once in SQL that both backends run; the few SQLite f
 
 from __future__ import annotations
 
-from plan161_workflow.store.schema import SCHEMA_VERSION
+from plan161_workflow.store.schema import DDL_V3_TOKENS, SCHEMA_VERSION
 
 DDL = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,7 +47,7 @@ CREATE TABLE consolidations (
     recipients TEXT NOT NULL
 );
 CREATE INDEX consolidations_year ON consolidations(year);
-"""
+""" + DDL_V3_TOKENS + ";\n"
 """Every table and index of the current schema (``SCHEMA_VERSION``)."""
 
 FUNCTIONS = """
@@ -77,7 +77,7 @@ CREATE OR REPLACE FUNCTION json_each(list TEXT) RETURNS TABLE(value TEXT)
 FIRST_VERSION = 2
 """The schema version of the first PostgreSQL release (SQLite's version then)."""
 
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {3: DDL_V3_TOKENS}
 """Version N -> statements that upgrade a version N-1 PostgreSQL database to N (one transaction).
 Keep in step with ``schema.MIGRATIONS`` from ``FIRST_VERSION`` on."""
 
