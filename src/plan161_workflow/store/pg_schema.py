@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from plan161_workflow.store.schema import DDL_V3_TOKENS, SCHEMA_VERSION
 
-DDL = """
+DDL = (
+    """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE rules (
     hash TEXT PRIMARY KEY, plan TEXT NOT NULL, added_at TEXT NOT NULL, ordinal INTEGER NOT NULL
@@ -47,7 +48,10 @@ CREATE TABLE consolidations (
     recipients TEXT NOT NULL
 );
 CREATE INDEX consolidations_year ON consolidations(year);
-""" + DDL_V3_TOKENS + ";\n"
+"""
+    + DDL_V3_TOKENS
+    + ";\n"
+)
 """Every table and index of the current schema (``SCHEMA_VERSION``)."""
 
 FUNCTIONS = """
