@@ -105,6 +105,18 @@ def test_every_shell_block_runs_as_written(newcomer: tuple[Path, dict[str, str]]
             done = _run(["bash", "-ec", line], folder, env)
             assert done.returncode == 0, f"{name}: {line}\n{done.stderr}"
             assert "Traceback" not in done.stderr
+    # A block marked as a script (a server started, used, then stopped) runs whole, bounded.
+    for name, _marker, code in [b for b in blocks("sh") if b[1] == "<!-- script -->"]:
+        script = subprocess.run(
+            ["bash", "-ec", f"timeout 120 bash -ec {shlex.quote(code)}"],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert script.returncode == 0, f"{name}:\n{code}\n{script.stderr}"
+        assert "Traceback" not in script.stderr
     # What the examples wrote is there, and the repository's rules were not written over.
     assert (folder / "out" / "bao-cao-2024.html").stat().st_size > 0
     assert (folder / "out" / "so-yt.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")

@@ -31,7 +31,7 @@ def serve(db: str, host: str, port: int, trusted_header: str | None, secure_cook
     """Serve the HTTP API (/api, OpenAPI at /openapi.json, docs at /docs) and the web pages (/)
     on the database of --db until interrupted.
 
-    Clients send 'Authorization: Bearer TOKEN' (plan161 tokens create); people sign in to the
+    Clients send 'Authorization: Bearer <token>' (plan161 tokens create); people sign in to the
     pages with the same token.
     """
     import uvicorn  # imported here: the other commands need no web server
