@@ -239,6 +239,7 @@ def test_consolidating_twice_with_nothing_new_is_refused(opened: Engine) -> None
     def waive_all() -> list[str]:
         return sorted({t.agency for t in opened.consolidation_candidates(2024)[1]})
 
+    opened.clock.set(dt.datetime(2024, 12, 2, 9, tzinfo=VIETNAM))  # type: ignore[attr-defined]
     opened.consolidate(2024, actor=CONSOLIDATOR, waive=waive_all())
     opened.clock.set(dt.datetime(2024, 12, 20, 9, tzinfo=VIETNAM))  # type: ignore[attr-defined]
     late = opened.tasks(year=2024)[0]

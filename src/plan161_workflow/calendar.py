@@ -196,7 +196,13 @@ def _yearly(year: int, day: int, month: int) -> dt.date:
     return dt.date(year, month, min(day, _last_day_of_month(year, month)))
 
 
-def deadline_date(plan: Plan, deadline_id: str, year: int, calendar: WorkingCalendar) -> dt.date:
+def deadline_date(
+    plan: Plan,
+    deadline_id: str,
+    year: int,
+    calendar: WorkingCalendar,
+    cutoff: dt.date | None = None,
+) -> dt.date:
     """The last day of deadline ``deadline_id`` for reporting year ``year``.
 
     * ``yearly_on dd/mm``: that day of ``year``.
@@ -207,6 +213,8 @@ def deadline_date(plan: Plan, deadline_id: str, year: int, calendar: WorkingCale
     * ``fixed``: its date, whatever ``year``.
     * ``offset``: the base deadline's date (after the base's own shift), plus ``days`` in
       ``unit``.
+    * ``after_cutoff``: ``cutoff`` (the data cut-off of the period reported on; 31/12 of
+      ``year`` when not given) plus ``days`` in ``unit``.
 
     Then the shift applies: the deadline's own ``shift`` if set, else the plan's
     ``calendar.non_working_last_day``.
@@ -216,11 +224,17 @@ def deadline_date(plan: Plan, deadline_id: str, year: int, calendar: WorkingCale
             error), a deadline lacks a field its kind needs, offsets form a cycle, or a date lies
             outside the covered years.
     """
-    return _resolve(plan, deadline_id, year, calendar, ())
+    end = dt.date(year, 12, 31) if cutoff is None else cutoff
+    return _resolve(plan, deadline_id, year, calendar, (), end)
 
 
 def _resolve(
-    plan: Plan, deadline_id: str, year: int, calendar: WorkingCalendar, chain: tuple[str, ...]
+    plan: Plan,
+    deadline_id: str,
+    year: int,
+    calendar: WorkingCalendar,
+    chain: tuple[str, ...],
+    cutoff: dt.date,
 ) -> dt.date:
     if deadline_id in chain:
         cycle = " -> ".join((*chain, deadline_id))
@@ -230,13 +244,18 @@ def _resolve(
     if deadline is None:
         known = ", ".join(sorted(rules)) or "none"
         raise ValueError(f"deadline {deadline_id!r}: no such deadline (known: {known})")
-    raw = _raw_date(plan, deadline, year, calendar, (*chain, deadline_id))
+    raw = _raw_date(plan, deadline, year, calendar, (*chain, deadline_id), cutoff)
     how = deadline.shift if deadline.shift is not None else plan.calendar.non_working_last_day
     return calendar.shift(raw, how)
 
 
 def _raw_date(
-    plan: Plan, deadline: Deadline, year: int, calendar: WorkingCalendar, chain: tuple[str, ...]
+    plan: Plan,
+    deadline: Deadline,
+    year: int,
+    calendar: WorkingCalendar,
+    chain: tuple[str, ...],
+    cutoff: dt.date,
 ) -> dt.date:
     """The deadline's date before its own shift."""
     where = f"deadline {deadline.id!r} ({deadline.kind})"
@@ -259,8 +278,12 @@ def _raw_date(
     if deadline.kind == "offset":
         if deadline.after is None or deadline.days is None:
             raise ValueError(f"{where}: needs after and days")
-        base = _resolve(plan, deadline.after, year, calendar, chain)
+        base = _resolve(plan, deadline.after, year, calendar, chain, cutoff)
         return calendar.add_days(base, deadline.days, deadline.unit)
+    if deadline.kind == "after_cutoff":
+        if deadline.days is None:
+            raise ValueError(f"{where}: needs days")
+        return calendar.add_days(cutoff, deadline.days, deadline.unit)
     raise ValueError(f"{where}: unknown kind")
 
 

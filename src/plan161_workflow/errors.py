@@ -153,13 +153,18 @@ class ConsolidationError(WorkflowError):
         missing: Sequence[tuple[str, str]],
         ready: Sequence[str] = ("reported",),
         found: Sequence[str] = (),
+        period: str | None = None,
     ) -> None:
         self.year = year
+        self.period = period
+        """The period id refused (``2026S1``); ``None`` when not given."""
         self.missing = tuple(missing)
+        """(task id, agency) of each due task not yet reported and not waived."""
         agencies = sorted({agency for _, agency in self.missing})
         still = f" (still {', '.join(found)})" if found else ""
+        what = str(year) if period in (None, str(year)) else f"period {period}"
         super().__init__(
-            f"cannot consolidate {year}: {len(self.missing)} task(s) not yet "
+            f"cannot consolidate {what}: {len(self.missing)} task(s) not yet "
             f"{' or '.join(ready)}{still}, of {', '.join(agencies)}; wait for them or pass "
             "waive=[...] naming each agency"
         )

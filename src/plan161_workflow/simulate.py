@@ -254,7 +254,9 @@ class _Year:
         for task in self.engine.tasks(year=self.year) if pending else ():
             if task.state in pending:
                 self.advance(task.id, self.script.review)
-        ready, missing = self.engine.consolidation_candidates(self.year)
+        ready, missing = self.engine.consolidation_candidates(
+            self.year, as_of=today(self.clock.now)
+        )
         if only_if_reported and not ready:
             return
         waive = sorted({t.agency for t in missing})

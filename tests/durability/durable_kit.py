@@ -234,6 +234,9 @@ def downgrade_to_v1(db: Path) -> None:
     request id, no tokens): opening it to write migrates it."""
     with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
         conn.execute("DROP TABLE IF EXISTS tokens")  # version 3
+        for table in ("tasks", "consolidations"):  # version 4: periods
+            conn.execute(f"DROP INDEX {table}_period")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN period")
         conn.execute("DROP INDEX events_request")
         conn.execute("ALTER TABLE events DROP COLUMN request_key")
         conn.execute("PRAGMA user_version = 1")

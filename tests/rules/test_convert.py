@@ -84,19 +84,27 @@ def test_text_is_normalised_to_nfc() -> None:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("yearly", Recurrence("yearly")), ({"once": 2025}, Recurrence("once", 2025))],
+    [
+        ("yearly", Recurrence("yearly")),
+        ({"once": 2025}, Recurrence("once", 2025)),
+        ({"years": [2026, 2028]}, Recurrence("years", years=(2026, 2028))),
+        ({"every": 2, "from": 2026}, Recurrence("every", 2026, every=2)),
+    ],
 )
 def test_recurrence(value: object, expected: Recurrence) -> None:
     assert CONVERTER.structure(value, Recurrence) == expected
     assert CONVERTER.unstructure(expected) == value
 
 
+_SHAPES = "'yearly', {once: YEAR}, {years: [YEAR, ...]} or {every: N, from: YEAR}"
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("every year", "expected 'yearly' or a mapping {once: YEAR}, found str 'every year'"),
-        ({"once": 2025, "x": 1}, "expected 'yearly' or a mapping {once: YEAR}, found a mapping"),
-        (5, "expected 'yearly' or a mapping {once: YEAR}, found int 5"),
+        ("every year", f"expected {_SHAPES}, found str 'every year'"),
+        ({"once": 2025, "x": 1}, f"expected {_SHAPES}, found a mapping"),
+        (5, f"expected {_SHAPES}, found int 5"),
         ({"once": "2025"}, "expected a whole number, found str '2025'; remove the quotes"),
         ({"once": "next year"}, "expected a whole number, found str 'next year'"),
     ],

@@ -21,9 +21,11 @@ from plan161_workflow.errors import (
     StoreError,
 )
 from plan161_workflow.model.codec import CONVERTER
+from plan161_workflow.model.period import PeriodInstance, year_of
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.records import Cycle
 from plan161_workflow.model.task import Task
+from plan161_workflow.periods import find_period, year_instances
 from plan161_workflow.store.chain import canonical
 from plan161_workflow.store.copy import open_store
 from plan161_workflow.store.postgres import is_url, redact
@@ -33,7 +35,7 @@ from plan161_workflow.store.schema import CREATE_HINT
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import open_states
 
-_FILTERS = ("year", "state", "agency", "area", "duty")
+_FILTERS = ("year", "state", "agency", "area", "duty", "period")
 
 
 def rules_digest(plan: Plan) -> tuple[str, str]:
@@ -276,6 +278,50 @@ class EngineBase:
             reported_at=dt.datetime.fromisoformat(at) if at else None,
         )
 
+    def period_id(self, period: object, year: int | None = None) -> str:
+        """The period id that ``period`` names: an id as it is (``2026S1``), or a series id of
+        the rules (``six-month``) that has exactly one period in ``year``.
+
+        Raises:
+            PayloadError: ``period`` is not text, or a series id without a ``year``.
+            NotFound: no such period.
+        """
+        text = inputs.text(period, "period=")
+        try:
+            year_of(text)
+        except ValueError:
+            pass
+        else:
+            return text
+        if year is None:
+            raise PayloadError(
+                f"period={text!r} is a series id: give the year too, or a period id such as 2026S1"
+            )
+        return self.period_of(year, text).id
+
+    def period_of(self, year: int, ref: str) -> PeriodInstance:
+        """The period of ``year`` named by ``ref`` (an id, or a series with one period that
+        year), under the rules of that year's cycle.
+
+        Raises:
+            NotFound: no such period that year.
+        """
+        book = self.cycle_book(year)
+        try:
+            return find_period(book.plan, year, book.calendar, ref)
+        except LookupError as exc:
+            raise NotFound("period", ref, str(exc)) from None
+
+    def periods(self, year: int) -> list[PeriodInstance]:
+        """The periods of ``year`` under the rules of its cycle, by data cut-off.
+
+        Raises:
+            PayloadError: ``year`` is not a whole number.
+        """
+        year = inputs.whole(year, "year")
+        book = self.cycle_book(year)
+        return year_instances(book.plan, year, book.calendar)
+
     def task(self, task_id: str) -> Task:
         """One task.
 
@@ -295,6 +341,7 @@ class EngineBase:
         agency: str | None = None,
         area: str | None = None,
         duty: str | None = None,
+        period: str | None = None,
         *,
         limit: int | None = None,
         after: str | None = None,
@@ -304,27 +351,37 @@ class EngineBase:
         A page: at most ``limit`` tasks, those after the task ``after`` (the id of the last task
         of the previous page; the order is by year, then id). ``iter_tasks`` walks every page.
 
+        ``period`` is a period id (``2026S1``) or, with ``year``, a period series id of the
+        rules that has one period that year (``six-month``).
+
         Raises:
             PayloadError: ``year`` or ``limit`` is not a whole number (``limit`` from 1), or
                 another filter is not text.
+            NotFound: ``period`` names no period of the plan.
         """
-        values = (
-            None if year is None else inputs.whole(year, "year"),
-            *(
-                None if v is None else inputs.text(v, name)
-                for name, v in zip(_FILTERS[1:], (state, agency, area, duty), strict=True)
-            ),
-        )
-        year_, state_, agency_, area_, duty_ = values
         return self.store.find_tasks(
-            year=cast(int | None, year_),
-            state=cast(str | None, state_),
-            agency=cast(str | None, agency_),
-            area=cast(str | None, area_),
-            duty=cast(str | None, duty_),
+            **self._filters(year, state, agency, area, duty, period),
             limit=None if limit is None else inputs.whole(limit, "limit", minimum=1),
             after=None if after is None else inputs.text(after, "after"),
         )
+
+    def _filters(
+        self,
+        year: object,
+        state: object,
+        agency: object,
+        area: object,
+        duty: object,
+        period: object,
+    ) -> dict[str, Any]:
+        """The filters of ``tasks``, checked, as ``Store.find_tasks`` takes them."""
+        whole = None if year is None else inputs.whole(year, "year")
+        texts = {
+            name: None if v is None else inputs.text(v, name)
+            for name, v in zip(_FILTERS[1:5], (state, agency, area, duty), strict=True)
+        }
+        chosen = None if period is None else self.period_id(period, whole)
+        return {"year": whole, **texts, "period": chosen}
 
     def iter_tasks(
         self,
@@ -333,6 +390,7 @@ class EngineBase:
         agency: str | None = None,
         area: str | None = None,
         duty: str | None = None,
+        period: str | None = None,
         *,
         page: int = 1000,
     ) -> Iterator[Task]:
@@ -340,21 +398,16 @@ class EngineBase:
         at a time: memory stays bounded however many tasks there are.
 
         Raises:
-            PayloadError: as ``tasks``; ``page`` is not a whole number from 1.
+            PayloadError: as ``tasks`` (at the call, not at the first task); ``page`` is not a
+                whole number from 1.
         """
-        page = inputs.whole(page, "page", minimum=1)
-        self.tasks(year, state, agency, area, duty, limit=1)  # the filters checked at once
+        size = inputs.whole(page, "page", minimum=1)
+        return self._pages(self._filters(year, state, agency, area, duty, period), size)
+
+    def _pages(self, filters: dict[str, Any], page: int) -> Iterator[Task]:
         after: tuple[int, str] | None = None
         while True:
-            found = self.store.find_tasks(
-                year=year,
-                state=state,
-                agency=agency,
-                area=area,
-                duty=duty,
-                limit=page,
-                after=after,
-            )
+            found = self.store.find_tasks(**filters, limit=page, after=after)
             yield from found
             if len(found) < page:
                 return

@@ -18,12 +18,19 @@ from plan161_workflow.errors import (
     PayloadError,
     WorkflowError,
 )
+from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.records import Consolidation
 from plan161_workflow.model.task import Task, cycle_id
-from plan161_workflow.workflow.cycle_plan import plan_tasks
+from plan161_workflow.periods import year_instances
+from plan161_workflow.workflow.cycle_plan import plan_tasks, task_year
 from plan161_workflow.workflow.decide import Rulebook, decide_cycle
 from plan161_workflow.workflow.definition import consolidation_states
+
+
+def _not_yet_due(task: Task, day: dt.date) -> bool:
+    """The task's report has not arrived, and its last day is after ``day``."""
+    return task.reported_at is None and task.due is not None and task.due > day
 
 
 class Cycles(EngineBase):
@@ -88,23 +95,34 @@ class Cycles(EngineBase):
             self.store.close_cycle(year, now)
             self._cycle_event(year, "close_cycle", actor, now, ("open", "closed"), {})
 
-    def consolidation_candidates(self, year: int) -> tuple[list[Task], list[Task]]:
+    def consolidation_candidates(
+        self, year: int, period: str | None = None, as_of: dt.date | None = None
+    ) -> tuple[list[Task], list[Task]]:
         """(tasks ``consolidate`` would consolidate, tasks still missing, whose agencies must be
-        waived) in the cycle of ``year``, under the cycle's workflow.
+        waived) in the cycle of ``year`` (of one ``period`` when given: an id or a series with
+        one period that year), under the cycle's workflow, as ``consolidate`` would see them on
+        ``as_of`` (default: today by the engine's clock): a task whose report has not arrived
+        and whose due date is after that day is not missing (nor consolidated: it is left for a
+        later consolidation).
 
         Raises:
-            PayloadError: ``year`` is not a whole number.
+            PayloadError: ``year`` is not a whole number, or ``period`` is not text.
+            NotFound: ``period`` names no period of ``year``.
         """
         year = inputs.whole(year, "year")
-        return self._candidates(year, self.store.find_tasks(year=year))
+        day = today(self._now()) if as_of is None else inputs.day(as_of)
+        if period is None:
+            return self._candidates(year, self.store.find_tasks(year=year), day)
+        chosen = self.period_of(year, inputs.text(period, "period=")).id
+        return self._candidates(year, self.store.find_tasks(year=year, period=chosen), day)
 
-    def _candidates(self, year: int, tasks: list[Task]) -> tuple[list[Task], list[Task]]:
-        """``consolidation_candidates`` among ``tasks``, the tasks of ``year``."""
+    def _candidates(
+        self, year: int, tasks: list[Task], day: dt.date
+    ) -> tuple[list[Task], list[Task]]:
+        """``consolidation_candidates`` among ``tasks``, the tasks of ``year``, on ``day``."""
         ready_states, missing_states = consolidation_states(self.cycle_book(year).plan.workflow)
-        return (
-            [t for t in tasks if t.state in ready_states],
-            [t for t in tasks if t.state in missing_states],
-        )
+        missing = [t for t in tasks if t.state in missing_states and not _not_yet_due(t, day)]
+        return [t for t in tasks if t.state in ready_states], missing
 
     def _open_cycle_book(self, year: int) -> Rulebook:
         """The rulebook of an open cycle.
@@ -170,20 +188,34 @@ class Cycles(EngineBase):
         if refusal is not None:
             raise refusal
 
-    def consolidate(self, year: int, *, actor: str, waive: Iterable[str] = ()) -> Consolidation:
-        """Consolidate every reported task of ``year`` in one transaction.
+    def consolidate(
+        self,
+        year: int,
+        period: str | None = None,
+        *,
+        actor: str,
+        waive: Iterable[str] = (),
+    ) -> Consolidation:
+        """Consolidate the reported tasks of one period of ``year`` in one transaction.
 
-        Fails, changing nothing, while tasks are unreported, unless ``waive`` names each of their
-        agencies (``ConsolidationError.missing`` lists each such task with its agency). Returns
-        the consolidated-report record (also in ``consolidations(year)``).
+        ``period`` is a period id (``2026S1``) or a series id with one period that year
+        (``six-month``); it may be left out only when the plan has a single period series with
+        one period in ``year`` (the yearly report of a plan without periods). Only that period's
+        tasks are taken; a task not yet due today is never missing. Fails, changing nothing,
+        while due tasks are unreported, unless ``waive`` names each of their agencies; a waiver
+        belongs to this consolidation only (``ConsolidationError.missing`` lists each task still
+        missing with its agency). Returns the consolidated-report record (also in
+        ``consolidations(year, period)``), with its ``period``, ``label`` and ``due``.
 
         Raises:
             PermissionDenied: ``actor`` is not the consolidator on that day.
-            ConsolidationError: unreported tasks whose agencies were not waived.
-            NotFound: the cycle was never opened; an unknown agency as actor or in ``waive``.
+            ConsolidationError: due unreported tasks whose agencies were not waived.
+            NotFound: the cycle was never opened; an unknown period; an unknown agency as actor
+                or in ``waive``.
             CycleClosedError: the cycle is closed.
-            PayloadError: ``year``, ``actor`` or ``waive`` of the wrong type; ``waive`` naming an
-                agency with nothing missing.
+            PayloadError: ``year``, ``period``, ``actor`` or ``waive`` of the wrong type; no
+                ``period`` while the plan has several; ``waive`` naming an agency with nothing
+                missing.
         """
         year = inputs.whole(year, "year")
         actor = inputs.text(actor, "actor=", f" (consolidating {year})")
@@ -191,6 +223,7 @@ class Cycles(EngineBase):
         now = self._now()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
+            instance = self._consolidated_period(book, year, period)
             book.known_agency(actor, "as actor")
             for code in sorted(waived):
                 book.known_agency(code, "in waive=")
@@ -198,11 +231,14 @@ class Cycles(EngineBase):
             self._apply_succession(now)
             decide_cycle(book, year, "consolidate", actor, today(now))
             # Acting on them: each row is checked against its history first.
-            ready, missing = self._candidates(year, self.store.tasks_for_update(year=year))
+            ready, missing = self._candidates(
+                year, self.store.tasks_for_update(year=year, period=instance.id), today(now)
+            )
+            label = str(year) if instance.id == str(year) else f"{instance.label} ({instance.id})"
             if not ready and not missing:
                 raise PayloadError(
-                    f"nothing to consolidate in {year}: every task is consolidated already or "
-                    "further along"
+                    f"nothing to consolidate in {label}: every due task is "
+                    "consolidated already or further along"
                 )
             unwaived = [t for t in missing if t.agency not in waived]
             if unwaived:
@@ -211,11 +247,12 @@ class Cycles(EngineBase):
                     [(t.id, t.agency) for t in unwaived],
                     ready=consolidation_states(wf)[0],
                     found=sorted({t.state for t in unwaived}, key=wf.states.index),
+                    period=instance.id,
                 )
             unknown = waived - {t.agency for t in missing}
             if unknown:
                 raise PayloadError(
-                    f"waive names agencies with nothing missing in {year}: "
+                    f"waive names agencies with nothing missing in {label}: "
                     f"{', '.join(sorted(unknown))}"
                 )
             for task in ready:
@@ -223,6 +260,9 @@ class Cycles(EngineBase):
                 self.store.change(task, state, "consolidate", actor, now, {"bulk": True})
             record = {
                 "year": year,
+                "period": instance.id,
+                "label": instance.label,
+                "due": instance.due.isoformat() if instance.due else None,
                 "tasks": [t.id for t in ready],
                 "missing": [{"task": t.id, "agency": t.agency} for t in missing],
                 "waived": sorted(waived),
@@ -234,6 +274,24 @@ class Cycles(EngineBase):
             seq = self._cycle_event(year, "consolidate_cycle", actor, now, ("open", "open"), record)
             self.store.insert_consolidation(seq, year, now, actor, record)
         return Consolidation.from_row({**record, "seq": seq, "at": now.isoformat(), "actor": actor})
+
+    def _consolidated_period(self, book: Rulebook, year: int, period: object) -> PeriodInstance:
+        """The period a consolidation names, or the only one of a single-period plan.
+
+        Raises:
+            PayloadError: ``period`` is not text, or left out while the plan has several.
+            NotFound: no such period in ``year``.
+        """
+        instances = year_instances(book.plan, year, book.calendar)
+        if period is None:
+            if len(book.plan.period_series()) == 1 and len(instances) == 1:
+                return instances[0]
+            known = ", ".join(f"{i.id} ({i.label})" for i in instances)
+            raise PayloadError(
+                f"consolidate({year}) needs period=: the plan has several periods; the periods "
+                f"of {year}: {known}"
+            )
+        return self.period_of(year, inputs.text(period, "period="))
 
     # -- amendments --------------------------------------------------------------------------
     def amend(
@@ -303,7 +361,7 @@ class Cycles(EngineBase):
                 by_task.setdefault(change.task_id, []).append(change)
         new_tasks = {
             t.id: t
-            for y in {int(i.split("/")[0]) for i in by_task}
+            for y in {task_year(i) for i in by_task}
             for t in plan_tasks(plan, y, book.calendar)
         }
         for task_id, items in sorted(by_task.items()):

@@ -121,14 +121,26 @@ class Queries(EngineBase):
             raise NotFound("task", task_id)
         return events
 
-    def consolidations(self, year: int) -> list[Consolidation]:
-        """Consolidated-report records of ``year``, oldest first.
+    def consolidations(self, year: int, period: str | None = None) -> list[Consolidation]:
+        """Consolidated-report records of ``year`` (of one ``period`` when given: an id, or a
+        series with one period that year), oldest first; each names its ``period``.
 
         Raises:
-            PayloadError: ``year`` is not a whole number.
+            PayloadError: ``year`` is not a whole number, or ``period`` is not text.
+            NotFound: ``period`` names no period of ``year``.
         """
-        rows = self.store.consolidations(inputs.whole(year, "year"))
-        return [Consolidation.from_row(r) for r in rows]
+        year = inputs.whole(year, "year")
+        chosen = None if period is None else self.period_id(period, year)
+        out = []
+        for row in self.store.consolidations(year, chosen):
+            try:
+                inst = self.period_of(year, str(row["period"]))
+            except NotFound:  # a period the cycle's rules no longer name
+                out.append(Consolidation.from_row(row))
+                continue
+            due = inst.due.isoformat() if inst.due else None
+            out.append(Consolidation.from_row({**row, "label": inst.label, "due": due}))
+        return out
 
     def tasks_as_of(self, as_of: dt.date, year: int | None = None) -> list[Task]:
         """The tasks (of ``year``, or of every cycle) as recorded at the end of day ``as_of``

@@ -1,5 +1,6 @@
 """Frozen values for plans, tasks and events: no I/O."""
 
+from plan161_workflow.model.period import Period, PeriodInstance, QuarterOfYear, Recurrence
 from plan161_workflow.model.plan import (
     Agency,
     AgencyGroup,
@@ -11,7 +12,6 @@ from plan161_workflow.model.plan import (
     Plan,
     PlanInfo,
     Rating,
-    Recurrence,
     Reminder,
     Roles,
     Signer,
@@ -33,8 +33,11 @@ __all__ = [
     "Event",
     "LegalDocument",
     "Notice",
+    "Period",
+    "PeriodInstance",
     "Plan",
     "PlanInfo",
+    "QuarterOfYear",
     "Rating",
     "Recurrence",
     "Reminder",

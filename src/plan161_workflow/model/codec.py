@@ -22,7 +22,8 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from plan161_workflow.hints import suggest
-from plan161_workflow.model.plan import Plan, Recurrence, Workflow
+from plan161_workflow.model.period import Period, Recurrence
+from plan161_workflow.model.plan import Area, Duty, Plan, Workflow
 
 
 def _describe(value: object) -> str:
@@ -77,19 +78,42 @@ def _date(value: object, _: type) -> dt.date:
     raise ShapeError(f"expected a date written YYYY-MM-DD, found {_describe(value)}")
 
 
+_RECURRENCE = "'yearly', {once: YEAR}, {years: [YEAR, ...]} or {every: N, from: YEAR}"
+
+
 def _recurrence(value: object, _: type) -> Recurrence:
     if value == "yearly":
         return Recurrence("yearly")
     if isinstance(value, dict) and set(value) == {"once"}:
-        try:
-            return Recurrence("once", _whole(value["once"], int))
-        except ShapeError as exc:
-            raise ShapeError(str(exc), key="once") from None
-    raise ShapeError(f"expected 'yearly' or a mapping {{once: YEAR}}, found {_describe(value)}")
+        return Recurrence("once", _keyed_whole(value, "once"))
+    if isinstance(value, dict) and set(value) == {"years"}:
+        years = value["years"]
+        if not isinstance(years, list) or not years:
+            raise ShapeError(f"expected a list of years, found {_describe(years)}", key="years")
+        return Recurrence("years", years=tuple(_keyed_whole(value, "years", y) for y in years))
+    if isinstance(value, dict) and set(value) == {"every", "from"}:
+        every = _keyed_whole(value, "every")
+        if every < 1:
+            raise ShapeError(f"every {every} years: expected 1 or more", key="every")
+        return Recurrence("every", year=_keyed_whole(value, "from"), every=every)
+    raise ShapeError(f"expected {_RECURRENCE}, found {_describe(value)}")
+
+
+def _keyed_whole(value: dict[str, object], key: str, item: object = None) -> int:
+    try:
+        return _whole(value[key] if item is None else item, int)
+    except ShapeError as exc:
+        raise ShapeError(str(exc), key=key) from None
 
 
 def _unstructure_recurrence(value: Recurrence) -> object:
-    return "yearly" if value.kind == "yearly" else {"once": value.year}
+    if value.kind == "once":
+        return {"once": value.year}
+    if value.kind == "years":
+        return {"years": list(value.years)}
+    if value.kind == "every":
+        return {"every": value.every, "from": value.year}
+    return "yearly"
 
 
 def _is_literal(tp: Any) -> bool:
@@ -159,11 +183,29 @@ def make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(
         Workflow, make_dict_unstructure_fn(Workflow, conv, labels=override(omit_if_default=True))
     )
+    # Fields added with periods are left out when default, so that earlier rules keep their
+    # digest (a database's cycles name the rules they were opened with by digest).
+    for cls in (Area, Duty):
+        conv.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(
+                cls,
+                conv,
+                periods=override(omit_if_default=True),
+                recurrence=override(omit_if_default=cls is Area),
+            ),
+        )
+    conv.register_unstructure_hook(
+        Period, make_dict_unstructure_fn(Period, conv, _cattrs_omit_if_default=True)
+    )
     # In a rules file the plan's identity sits under ``plan:``.
     plan_fn = make_dict_structure_fn(Plan, conv, info=override(rename="plan"))
     conv.register_structure_hook(Plan, _mapping_only(Plan, plan_fn))
     conv.register_unstructure_hook(
-        Plan, make_dict_unstructure_fn(Plan, conv, info=override(rename="plan"))
+        Plan,
+        make_dict_unstructure_fn(
+            Plan, conv, info=override(rename="plan"), periods=override(omit_if_default=True)
+        ),
     )
     return conv
 

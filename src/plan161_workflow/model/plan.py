@@ -12,6 +12,8 @@ from typing import Literal
 
 import attrs
 
+from plan161_workflow.model.period import YEARLY, Period, Recurrence
+
 AgencyKind = Literal[
     "government",
     "ministry",
@@ -29,7 +31,7 @@ AGENCY_KINDS: tuple[str, ...] = AgencyKind.__args__  # type: ignore[attr-defined
 Shift = Literal["keep", "previous_working_day", "next_working_day"]
 SHIFTS: tuple[str, ...] = Shift.__args__  # type: ignore[attr-defined]
 
-DeadlineKind = Literal["yearly_before", "yearly_on", "fixed", "offset"]
+DeadlineKind = Literal["yearly_before", "yearly_on", "fixed", "offset", "after_cutoff"]
 DEADLINE_KINDS: tuple[str, ...] = DeadlineKind.__args__  # type: ignore[attr-defined]
 
 DayUnit = Literal["calendar_days", "working_days"]
@@ -199,6 +201,8 @@ class Deadline:
     * ``yearly_on``: ``day`` (``dd/mm``); the last day is that day, each year.
     * ``fixed``: ``date``; a single date.
     * ``offset``: ``after`` (another deadline id), ``days`` (may be negative) and ``unit``.
+    * ``after_cutoff``: ``days`` and ``unit`` counted from the data cut-off of the period
+      reported on (the 31/12 of the year for a plan without periods).
     """
 
     id: str
@@ -216,25 +220,11 @@ class Deadline:
     after: str | None = None
     """The deadline this one is counted from, for ``offset``."""
     days: int | None = None
-    """How many days after (negative: before), for ``offset``."""
+    """How many days after (negative: before), for ``offset`` and ``after_cutoff``."""
     unit: DayUnit = "calendar_days"
-    """Calendar or working days, for ``offset``."""
+    """Calendar or working days, for ``offset`` and ``after_cutoff``."""
     shift: Shift | None = None
     """Override of the calendar's ``non_working_last_day`` for this deadline."""
-
-
-@attrs.frozen
-class Recurrence:
-    """When a duty falls due: every reporting year, or once in one year."""
-
-    kind: Literal["yearly", "once"]
-    """``yearly`` or ``once``."""
-    year: int | None = None
-    """The year, for ``once``."""
-
-    def applies(self, year: int) -> bool:
-        """True when the duty falls in ``year``."""
-        return self.kind == "yearly" or self.year == year
 
 
 @attrs.frozen
@@ -259,6 +249,11 @@ class Area:
     """The plan's phrase for unnamed 'related agencies', verbatim; it names nobody."""
     deadline: str | None = None
     """Id of the deadline of its yearly report; ``None``: not set."""
+    periods: tuple[str, ...] = ()
+    """Ids of the periods it reports in; empty: every ``year`` period (the implicit yearly
+    period of a plan that declares none)."""
+    recurrence: Recurrence = YEARLY
+    """The years it falls in: every year unless it says otherwise."""
 
 
 @attrs.frozen
@@ -283,6 +278,9 @@ class Duty:
     """The plan's phrase for unnamed related agencies, verbatim; it names nobody."""
     deadline: str | None = None
     """Id of its deadline; ``None``: the plan sets none."""
+    periods: tuple[str, ...] = ()
+    """Ids of the periods it reports in; empty: every ``year`` period (the implicit yearly
+    period of a plan that declares none)."""
 
 
 @attrs.frozen
@@ -426,6 +424,8 @@ class Plan:
     """Duties outside the content areas (section V)."""
     reminders: tuple[Reminder, ...] = ()
     """Reminder and escalation notices."""
+    periods: tuple[Period, ...] = ()
+    """Reporting period series; none declared means one implicit yearly period."""
 
     def agency(self, code: str) -> Agency:
         """The agency with this code.
@@ -464,11 +464,29 @@ class Plan:
             refs += unit.lead + unit.coordinating
         return frozenset(self.expand(refs))
 
+    def period_series(self) -> tuple[Period, ...]:
+        """The declared period series, or the one implicit yearly period of a plan without."""
+        return self.periods or (IMPLICIT_YEAR,)
+
+    def unit_periods(self, unit: Area | Duty) -> tuple[Period, ...]:
+        """The period series ``unit`` reports in (unknown ids are left out: the loader refuses
+        them)."""
+        series = self.period_series()
+        if unit.periods:
+            by_id = {p.id: p for p in series}
+            return tuple(by_id[i] for i in unit.periods if i in by_id)
+        return tuple(p for p in series if p.kind == "year")
+
     def units(self) -> Iterator[Area | Duty]:
         """Areas then duties: everything that becomes tasks."""
         yield from self.areas
         yield from self.duties
 
+
+IMPLICIT_YEAR = Period(
+    id="year", kind="year", source="added: the plan declares no periods: one report a year"
+)
+"""The period of a plan that declares none."""
 
 _INDEXES: dict[int, tuple[tuple[Agency, ...], dict[str, Agency]]] = {}
 

@@ -70,6 +70,12 @@ class Consolidation:
     """The agencies whose missing reports were waived, sorted."""
     recipients: tuple[str, ...]
     """The agencies the consolidated report goes to."""
+    period: str = ""
+    """The id of the reporting period it consolidates (``2026S1``; ``2024`` for a year)."""
+    label: str = ""
+    """The period's name in titles (``6 tháng đầu năm 2026``, ``năm 2024``)."""
+    due: dt.date | None = None
+    """The period's own deadline, when the rules set one."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON holds it (``missing`` as ``{"task", "agency"}`` objects, the time
@@ -83,6 +89,9 @@ class Consolidation:
             "missing": [{"task": m.task_id, "agency": m.agency} for m in self.missing],
             "waived": list(self.waived),
             "recipients": list(self.recipients),
+            "period": self.period,
+            "label": self.label,
+            "due": self.due.isoformat() if self.due else None,
         }
 
     @classmethod
@@ -104,4 +113,7 @@ class Consolidation:
             ),
             waived=tuple(str(a) for a in listed("waived")),
             recipients=tuple(str(a) for a in listed("recipients")),
+            period=str(row.get("period") or f"{int(row['year']):04d}"),
+            label=str(row.get("label") or ""),
+            due=dt.date.fromisoformat(str(row["due"])) if row.get("due") else None,
         )

@@ -27,10 +27,11 @@ def cycle_id(year: int, period: str | None = None) -> str:
 
 @attrs.frozen
 class Task:
-    """One agency's work on one area or duty in one reporting year."""
+    """One agency's work on one area or duty in one reporting period."""
 
     id: str
-    """``YEAR/UNIT/AGENCY``, e.g. ``2024/II.1/so-tttt``: stable across reopenings."""
+    """``PERIOD/UNIT/AGENCY``, e.g. ``2024/II.1/so-tttt`` (a yearly period's id is the year) or
+    ``2026S1/II.1/so-tc``: stable across reopenings."""
     year: int
     """Reporting year."""
     area: str | None
@@ -58,6 +59,9 @@ class Task:
     """Days after ``due`` the report arrived (0: on time); ``None`` until reported."""
     rating: str | None = None
     """Rating given by the evaluator."""
+    period: str = ""
+    """Id of the reporting period it reports on (``2026``, ``2026S1``, ``2026Q2``, ``202606``,
+    ``2026-so-ket``): see ``model.period``."""
 
     def changed(self, version: int, updates: Mapping[str, Any]) -> Task:
         """This task after a change: the columns in ``updates`` set, at ``version``."""
@@ -79,6 +83,7 @@ class Task:
             get("reported_at", self.reported_at),
             get("days_late", self.days_late),
             get("rating", self.rating),
+            self.period,
         )
 
     @property

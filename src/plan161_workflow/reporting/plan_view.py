@@ -6,14 +6,16 @@ from typing import Any
 
 from plan161_workflow.calendar import WorkingCalendar
 from plan161_workflow.model.codec import CONVERTER
+from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Area, Duty, Plan
-from plan161_workflow.workflow.cycle_plan import due_date
+from plan161_workflow.periods import plan_instances, unit_due, unit_instances
 
 
 def _unit_json(plan: Plan, unit: Area | Duty, calendar: WorkingCalendar) -> dict[str, Any]:
-    years = [y for y in plan.info.years if not isinstance(unit, Duty) or unit.recurrence.applies(y)]
     due = {
-        str(y): (d.isoformat() if (d := due_date(plan, unit, y, calendar)) else None) for y in years
+        inst.id: (d.isoformat() if (d := unit_due(plan, unit, inst, calendar)) else None)
+        for y in plan.info.years
+        for inst in unit_instances(plan, unit, y, calendar)
     }
     out: dict[str, Any] = {
         "id": unit.id,
@@ -23,27 +25,50 @@ def _unit_json(plan: Plan, unit: Area | Duty, calendar: WorkingCalendar) -> dict
         "coordinating": list(plan.expand(unit.coordinating)),
         "related": unit.related,
         "deadline": unit.deadline,
+        "periods": [p.id for p in plan.unit_periods(unit)],
         "due": due,
         "source": unit.source,
     }
     if isinstance(unit, Area):
         out["items"] = list(unit.items)
-    else:
+    if isinstance(unit, Duty) or unit.recurrence.kind != "yearly":
         out["recurrence"] = CONVERTER.unstructure(unit.recurrence)
     return out
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
-    """The resolved plan: groups expanded, due dates computed for every year.
+def period_json(instance: PeriodInstance) -> dict[str, Any]:
+    """One period as JSON: ``id``, ``series``, ``kind``, ``year``, ``label``, ``start``,
+    ``end``, ``cutoff`` and ``due`` (ISO dates; ``due`` null when not set)."""
+    return {
+        "id": instance.id,
+        "series": instance.series,
+        "kind": instance.kind,
+        "year": instance.year,
+        "label": instance.label,
+        "start": instance.start.isoformat(),
+        "end": instance.end.isoformat(),
+        "cutoff": instance.cutoff.isoformat(),
+        "due": instance.due.isoformat() if instance.due else None,
+    }
 
-    Each area has ``id``, ``lead`` and ``coordinating`` as lists of agency codes, ``related``
-    (the plan's phrase for unnamed related agencies, or null) and ``due`` (year -> ISO date).
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    """The resolved plan: groups expanded, periods listed, due dates computed for every period.
+
+    ``periods`` lists every period of the plan's years (``period_json``: each with its ``id``,
+    such as ``2026``, ``2026S1``, ``2026Q2``, ``202606``, ``2026-so-ket``), year by year;
+    ``period_series`` the series the rules declare (or the implicit yearly one). Each area has
+    ``id``, ``lead`` and ``coordinating`` as lists of agency codes, ``related`` (the plan's
+    phrase for unnamed related agencies, or null), ``periods`` (the series it reports in) and
+    ``due`` (period id -> ISO date; a yearly period's id is the year).
     """
     calendar = WorkingCalendar(plan.calendar, plan.info.years)
     info = CONVERTER.unstructure(plan.info)
     return {
         "plan": info,
         "years": list(plan.info.years),
+        "periods": [period_json(i) for i in plan_instances(plan, calendar)],
+        "period_series": CONVERTER.unstructure(plan.period_series()),
         "calendar": CONVERTER.unstructure(plan.calendar),
         "agencies": CONVERTER.unstructure(plan.agencies),
         "groups": {g.code: list(g.members) for g in plan.groups},
@@ -60,9 +85,8 @@ def plan_json(plan: Plan) -> dict[str, Any]:
         "workflow": CONVERTER.unstructure(plan.workflow),
         "tasks_per_year": {
             str(y): sum(
-                len(plan.expand(u.lead))
+                len(plan.expand(u.lead)) * len(unit_instances(plan, u, y, calendar))
                 for u in plan.units()
-                if not isinstance(u, Duty) or u.recurrence.applies(y)
             )
             for y in plan.info.years
         },
@@ -80,6 +104,17 @@ def _names(plan: Plan, refs: list[str] | tuple[str, ...]) -> str:
         else:
             shown.append(f"{plan.agency(ref).name} ({ref})")
     return "; ".join(shown) or "—"
+
+
+def _when(unit: Area | Duty) -> str:
+    rec = unit.recurrence
+    if rec.kind == "yearly":
+        return "hằng năm / yearly"
+    if rec.kind == "once":
+        return f"một lần năm / once in {rec.year}"
+    if rec.kind == "years":
+        return "các năm / in " + ", ".join(map(str, rec.years))
+    return f"{rec.every} năm một lần từ / every {rec.every} years from {rec.year}"
 
 
 def plan_text(plan: Plan) -> str:
@@ -109,8 +144,7 @@ def plan_text(plan: Plan) -> str:
         ]
     lines += ["", "Nhiệm vụ khác / other duties"]
     for duty, d_unit in zip(data["duties"], plan.duties, strict=True):
-        rec = duty["recurrence"]
-        when = "hằng năm / yearly" if rec == "yearly" else f"một lần năm / once in {rec['once']}"
+        when = _when(d_unit)
         lines += [
             f"  {duty['id']}  {duty['title']}",
             f"        {duty['title_en']}",

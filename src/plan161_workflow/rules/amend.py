@@ -30,6 +30,7 @@ KEYED = {
     "deadlines": "id",
     "areas": "id",
     "duties": "id",
+    "periods": "id",
 }
 """List sections merged entry by entry, and the key that identifies an entry."""
 MERGED = ("plan", "calendar", "roles")

@@ -17,7 +17,8 @@ from typing import Any, Literal
 import attrs
 
 from plan161_workflow.model.codec import field_names, required_names
-from plan161_workflow.model.plan import Plan, Recurrence
+from plan161_workflow.model.period import Recurrence
+from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules.source import Path
 
 _PLAIN: dict[Any, Any] = {str: "", int: 0, float: 0.0, bool: False, dt.date: dt.date(2000, 1, 1)}

@@ -20,9 +20,11 @@ from typing import Any, Literal
 
 import attrs
 
+from plan161_workflow.model import period as period_model
 from plan161_workflow.model import plan as model
 from plan161_workflow.model.codec import CONVERTER
-from plan161_workflow.model.plan import Plan, Recurrence
+from plan161_workflow.model.period import SERIES_ID, Recurrence
+from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules.amend import KEYED, MERGED, REMOVABLE
 from plan161_workflow.rules.checks.workflow import NAME
 
@@ -38,6 +40,9 @@ _REFINE: dict[tuple[str, str], dict[str, Any]] = {
     ("Duty", "lead"): {"minItems": 1},
     ("Plan", "rating_scale"): {"minItems": 1},
     ("Deadline", "day"): {"pattern": "^[0-9]{1,2}/[0-9]{1,2}$"},
+    ("Period", "id"): {"pattern": f"^{SERIES_ID.pattern}$"},
+    ("Period", "cutoff_day"): {"minimum": 1, "maximum": 31},
+    ("QuarterOfYear", "quarter"): {"minimum": 1, "maximum": 4},
     ("WorkflowTransition", "trigger"): {"pattern": NAME.pattern},
     ("WorkflowAction", "trigger"): {"pattern": NAME.pattern},
     ("Workflow", "states"): {"items": {"type": "string", "pattern": NAME.pattern}},
@@ -175,16 +180,23 @@ def _type(tp: Any, defs: dict[str, Any], docs: dict[tuple[str, str], str]) -> di
 
 
 def _recurrence() -> dict[str, Any]:
+    def keyed(properties: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(properties),
+            "additionalProperties": False,
+        }
+
+    year = {"type": "integer", "description": "A year."}
     return {
-        "description": _doc(Recurrence) + " Write `yearly`, or `{once: YEAR}`.",
+        "description": _doc(Recurrence)
+        + " Write `yearly`, `{once: YEAR}`, `{years: [YEAR, ...]}` or `{every: N, from: YEAR}`.",
         "oneOf": [
             {"const": "yearly"},
-            {
-                "type": "object",
-                "properties": {"once": {"type": "integer", "description": "The year."}},
-                "required": ["once"],
-                "additionalProperties": False,
-            },
+            keyed({"once": year}),
+            keyed({"years": {"type": "array", "items": year, "minItems": 1}}),
+            keyed({"every": {"type": "integer", "minimum": 1}, "from": year}),
         ],
     }
 
@@ -199,9 +211,9 @@ def _plain(text: str) -> str:
 
 def _field_docs() -> dict[tuple[str, str], str]:
     """(class, field) -> the string literal written under the field in the model's source."""
-    tree = ast.parse(inspect.getsource(model))
     out: dict[tuple[str, str], str] = {}
-    for node in tree.body:
+    nodes = [n for m in (model, period_model) for n in ast.parse(inspect.getsource(m)).body]
+    for node in nodes:
         if not isinstance(node, ast.ClassDef):
             continue
         for first, second in zip(node.body, node.body[1:], strict=False):

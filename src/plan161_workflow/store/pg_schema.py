@@ -28,12 +28,13 @@ CREATE TABLE tasks (
     id TEXT PRIMARY KEY, year INTEGER NOT NULL, area TEXT, duty TEXT,
     agency TEXT NOT NULL, original_agency TEXT NOT NULL, coordinating TEXT NOT NULL,
     due TEXT, state TEXT NOT NULL, version INTEGER NOT NULL,
-    report TEXT, reported_at TEXT, days_late INTEGER, rating TEXT
+    report TEXT, reported_at TEXT, days_late INTEGER, rating TEXT, period TEXT NOT NULL
 );
 CREATE INDEX tasks_year_state ON tasks(year, state);
 CREATE INDEX tasks_agency ON tasks(agency, year);
 CREATE INDEX tasks_area ON tasks(area, year);
 CREATE INDEX tasks_due ON tasks(due);
+CREATE INDEX tasks_period ON tasks(period, state);
 CREATE TABLE events (
     seq BIGINT PRIMARY KEY, task_id TEXT NOT NULL, trigger TEXT NOT NULL,
     from_state TEXT, to_state TEXT, actor TEXT NOT NULL, at TEXT NOT NULL,
@@ -45,9 +46,10 @@ CREATE UNIQUE INDEX events_request ON events(request_id) WHERE request_id IS NOT
 CREATE TABLE consolidations (
     seq BIGINT PRIMARY KEY REFERENCES events(seq), year INTEGER NOT NULL, at TEXT NOT NULL,
     actor TEXT NOT NULL, tasks TEXT NOT NULL, missing TEXT NOT NULL, waived TEXT NOT NULL,
-    recipients TEXT NOT NULL
+    recipients TEXT NOT NULL, period TEXT NOT NULL
 );
 CREATE INDEX consolidations_year ON consolidations(year);
+CREATE INDEX consolidations_period ON consolidations(period);
 """
     + DDL_V3_TOKENS
     + ";\n"
@@ -81,7 +83,20 @@ CREATE OR REPLACE FUNCTION json_each(list TEXT) RETURNS TABLE(value TEXT)
 FIRST_VERSION = 2
 """The schema version of the first PostgreSQL release (SQLite's version then)."""
 
-MIGRATIONS: dict[int, str] = {3: DDL_V3_TOKENS}
+_V4_PERIODS = """
+ALTER TABLE tasks ADD COLUMN period TEXT NOT NULL DEFAULT '';
+UPDATE tasks SET period = lpad(year::text, 4, '0');
+ALTER TABLE tasks ALTER COLUMN period DROP DEFAULT;
+CREATE INDEX tasks_period ON tasks(period, state);
+ALTER TABLE consolidations ADD COLUMN period TEXT NOT NULL DEFAULT '';
+UPDATE consolidations SET period = lpad(year::text, 4, '0');
+ALTER TABLE consolidations ALTER COLUMN period DROP DEFAULT;
+CREATE INDEX consolidations_period ON consolidations(period);
+"""
+"""Version 4 (as ``schema._v4_periods``): every task and consolidation of an earlier database was
+yearly, and a yearly period's id is its year."""
+
+MIGRATIONS: dict[int, str] = {3: DDL_V3_TOKENS, 4: _V4_PERIODS}
 """Version N -> statements that upgrade a version N-1 PostgreSQL database to N (one transaction).
 Keep in step with ``schema.MIGRATIONS`` from ``FIRST_VERSION`` on."""
 

@@ -46,6 +46,7 @@ TASK_COLUMNS = (
     "reported_at",
     "days_late",
     "rating",
+    "period",
 )
 _SELECT_TASK = f"SELECT {', '.join(TASK_COLUMNS)} FROM tasks"
 EVENT_COLUMNS = (*HASHED_FIELDS, "hash")
@@ -100,6 +101,7 @@ def row_to_task(row: Sequence[Any]) -> Task:
         reported_at,
         late,
         rating,
+        period,
     ) = row
     return Task(
         id=tid,
@@ -116,6 +118,7 @@ def row_to_task(row: Sequence[Any]) -> Task:
         reported_at=dt.datetime.fromisoformat(reported_at) if reported_at else None,
         days_late=late,
         rating=rating,
+        period=period,
     )
 
 
@@ -422,16 +425,19 @@ class Store:
         self,
         *,
         year: int,
+        period: str | None = None,
         agencies: Sequence[str] | None = None,
         states: Sequence[str] | None = None,
     ) -> list[Task]:
-        """The tasks of ``year`` (held by one of ``agencies``, in one of ``states``, when
-        given), by id, each checked against its history as ``task_for_update`` does.
+        """The tasks of ``year`` (of ``period``, held by one of ``agencies``, in one of
+        ``states``, when given), by id, each checked against its history as ``task_for_update`` does.
 
         Raises:
             StoreError: a row disagrees with its history (changed outside the library).
         """
-        where, params = _conditions("t.", {"year": year}, agencies=agencies, states=states)
+        where, params = _conditions(
+            "t.", {"year": year, "period": period}, agencies=agencies, states=states
+        )
         sql = f"{_TASKS_FOR_UPDATE} WHERE {where} ORDER BY t.year, t.id"
         return [self._checked(r)[0] for r in self.conn.execute(sql, params).fetchall()]
 
@@ -502,6 +508,7 @@ class Store:
         agency: str | None = None,
         area: str | None = None,
         duty: str | None = None,
+        period: str | None = None,
         agencies: Sequence[str] | None = None,
         states: Sequence[str] | None = None,
         limit: int | None = None,
@@ -511,7 +518,8 @@ class Store:
         ``states``), by year and id: at most ``limit``, those after ``after`` in that order (a
         task id, or a (year, id) place that stays valid when that task is withdrawn)."""
         equal = {"year": year, "id": id, "state": state, "agency": agency, "area": area}
-        where, params = _conditions("", {**equal, "duty": duty}, agencies=agencies, states=states)
+        equal |= {"duty": duty, "period": period}
+        where, params = _conditions("", equal, agencies=agencies, states=states)
         if isinstance(after, tuple):  # (year, id): a place in the order, whether the task is there
             where += " AND (year, id) > (?, ?)"
             params += after
@@ -653,10 +661,10 @@ class Store:
     def insert_consolidation(
         self, seq: int, year: int, at: dt.datetime, actor: str, record: Mapping[str, Any]
     ) -> None:
-        """Store a consolidated-report record (its event is ``seq``)."""
+        """Store a consolidated-report record (its event is ``seq``) of ``record["period"]``."""
         self.conn.execute(
-            "INSERT INTO consolidations(seq, year, at, actor, tasks, missing, waived, recipients) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO consolidations(seq, year, at, actor, tasks, missing, waived, recipients, "
+            "period) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 seq,
                 year,
@@ -666,14 +674,16 @@ class Store:
                 canonical(record["missing"]),
                 canonical(record["waived"]),
                 canonical(record["recipients"]),
+                record["period"],
             ),
         )
 
-    def consolidations(self, year: int) -> list[dict[str, Any]]:
-        """Consolidated-report records of ``year``, oldest first."""
-        cols = ("seq", "year", "at", "actor", "tasks", "missing", "waived", "recipients")
+    def consolidations(self, year: int, period: str | None = None) -> list[dict[str, Any]]:
+        """Consolidated-report records of ``year`` (of one period when given), oldest first."""
+        cols = ("seq", "year", "at", "actor", "tasks", "missing", "waived", "recipients", "period")
+        where, params = ("year = ?", (year,)) if period is None else ("period = ?", (period,))
         rows = self.conn.execute(
-            f"SELECT {', '.join(cols)} FROM consolidations WHERE year = ? ORDER BY seq", (year,)
+            f"SELECT {', '.join(cols)} FROM consolidations WHERE {where} ORDER BY seq", params
         )
         out = []
         for r in rows:

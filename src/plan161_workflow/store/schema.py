@@ -17,7 +17,7 @@ import sqlite_utils
 from plan161_workflow.errors import StoreError
 
 APPLICATION_ID = 0x50313631  # "P161"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 30_000
 
 DDL_V1 = """
@@ -78,9 +78,31 @@ def _v3(conn: sqlite3.Connection) -> None:
     conn.execute(DDL_V3_TOKENS)
 
 
+def _v4_periods(conn: sqlite3.Connection) -> None:
+    """Version 4: a task and a consolidation belong to a reporting period; every task and
+    consolidation of an earlier database was yearly, and a yearly period's id is its year."""
+    conn.execute("ALTER TABLE tasks ADD COLUMN period TEXT NOT NULL DEFAULT ''")
+    conn.execute("UPDATE tasks SET period = printf('%04d', year)")
+    conn.execute("CREATE INDEX tasks_period ON tasks(period, state)")
+    conn.execute("ALTER TABLE consolidations ADD COLUMN period TEXT NOT NULL DEFAULT ''")
+    conn.execute("UPDATE consolidations SET period = printf('%04d', year)")
+    conn.execute("CREATE INDEX consolidations_period ON consolidations(period)")
+
+
+def _v4_views(conn: sqlite3.Connection) -> None:
+    """A database older than version 4 read as version 4, without writing: temporary views (searched
+    before the file's tables) add each task's and consolidation's yearly period."""
+    for table in ("tasks", "consolidations"):
+        conn.execute(
+            f"CREATE TEMP VIEW {table} AS SELECT *, printf('%04d', year) AS period "
+            f"FROM main.{table}"
+        )
+
+
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     2: _v2_idempotent_requests,
     3: _v3,
+    4: _v4_periods,
 }
 """Version N -> function that upgrades a version N-1 database to N (inside one transaction)."""
 
@@ -145,7 +167,10 @@ def connect(
             )
         conn.execute("PRAGMA foreign_keys = ON")
         if read_only:
-            # An older schema is read as it is: migrations add only what writes use.
+            # An older schema is read as it is: migrations add only what writes use, and
+            # temporary views show what later versions add (in memory, not in the file).
+            if app_id == APPLICATION_ID and version < 4:
+                _v4_views(conn)
             conn.execute("PRAGMA query_only = ON")
         else:
             conn.execute("PRAGMA journal_mode = WAL")

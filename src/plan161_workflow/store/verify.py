@@ -264,17 +264,18 @@ def _records(conn: sqlite3.Connection, histories: dict[str, list[Event]]) -> lis
     )
     out += [f"cycle {t[6:]}: has history but no row (deleted?)" for t in orphans]
     rows = conn.execute(
-        "SELECT c.seq, c.year, c.at, c.actor, c.tasks, c.missing, c.waived, c.recipients, "
-        "e.task_id, e.trigger, e.at, e.actor, e.payload "
+        "SELECT c.seq, c.year, c.period, c.at, c.actor, c.tasks, c.missing, c.waived, "
+        "c.recipients, e.task_id, e.trigger, e.at, e.actor, e.payload "
         "FROM consolidations c LEFT JOIN events e ON e.seq = c.seq ORDER BY c.seq"
     )
-    for seq, year, at, actor, *record, task_id, trigger, e_at, e_actor, payload in rows:
-        stored = [year, at, actor, *map(json.loads, record)]
+    for seq, year, period, at, actor, *record, task_id, trigger, e_at, e_actor, payload in rows:
+        stored = [year, period, at, actor, *map(json.loads, record)]
         if trigger != "consolidate_cycle" or task_id != cycle_id(year):
             out.append(f"consolidation {seq}: no consolidate_cycle event {seq} of {year}")
             continue
         p = json.loads(payload)
-        expected = [p.get("year"), e_at, e_actor]
+        # Before periods (schema 2) a consolidation was of the year, whose period id is the year.
+        expected = [p.get("year"), p.get("period", f"{year:04d}"), e_at, e_actor]
         expected += [p.get(k) for k in ("tasks", "missing", "waived", "recipients")]
         if stored != expected:
             out.append(f"consolidation {seq}: the record disagrees with its event")

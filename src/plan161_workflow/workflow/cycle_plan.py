@@ -1,55 +1,91 @@
 """What a reporting cycle holds under a plan: the tasks it creates for a year, their ids and
-deadlines (pure; the engine's cycle commands are in ``engine/cycles.py``)."""
+deadlines (pure; the engine's cycle commands are in ``engine/cycles.py``).
+
+A cycle is a year; its tasks belong to the periods of that year (``periods.year_instances``):
+one task per (period, unit, lead agency).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from plan161_workflow.calendar import WorkingCalendar, deadline_date
+from plan161_workflow.calendar import WorkingCalendar
+from plan161_workflow.model.period import PeriodInstance, year_of
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.model.task import Task
+from plan161_workflow.periods import unit_due, unit_instances, year_instances
 
 
-def task_id(year: int, unit: str, agency: str) -> str:
-    """The stable id of a task: ``YEAR/UNIT/AGENCY``."""
-    return f"{year}/{unit}/{agency}"
+def task_id(period: str | int, unit: str, agency: str) -> str:
+    """The stable id of a task: ``PERIOD/UNIT/AGENCY`` (``2024/II.1/so-tttt`` for a yearly
+    period, whose id is the year)."""
+    return f"{period}/{unit}/{agency}"
+
+
+def task_year(task_id_: str) -> int:
+    """The reporting year of a task id.
+
+    Raises:
+        ValueError: the id does not start with a period id.
+    """
+    return year_of(task_id_.split("/", 1)[0])
 
 
 def due_date(plan: Plan, unit: Area | Duty, year: int, calendar: WorkingCalendar) -> dt.date | None:
-    """The last day of ``unit``'s task in ``year``, or ``None`` when the plan sets none."""
-    return None if unit.deadline is None else deadline_date(plan, unit.deadline, year, calendar)
+    """The last day of ``unit``'s task in the first period it reports on in ``year``, or
+    ``None`` when the plan sets none (or the unit does not fall in ``year``)."""
+    instances = unit_instances(plan, unit, year, calendar)
+    return unit_due(plan, unit, instances[-1], calendar) if instances else None
 
 
-def plan_tasks(plan: Plan, year: int, calendar: WorkingCalendar) -> list[Task]:
-    """Every task of ``year``: one per (area, lead agency) and per (duty falling that year, lead).
-
-    Raises:
-        ValueError: ``year`` is outside the plan's years.
-    """
+def _check_year(plan: Plan, year: int) -> None:
     years = plan.info.years
     if year not in years:
         raise ValueError(
             f"{year} is outside the plan's reporting years {years.start}-{years.stop - 1}"
         )
-    units: list[Area | Duty] = [*plan.areas]
-    units += [d for d in plan.duties if d.recurrence.applies(year)]
+
+
+def plan_tasks(
+    plan: Plan, year: int, calendar: WorkingCalendar, period: str | None = None
+) -> list[Task]:
+    """Every task of ``year`` (of one ``period`` instance id when given): one per (period,
+    area or duty falling that year, lead agency), period by period.
+
+    Raises:
+        ValueError: ``year`` is outside the plan's years.
+    """
+    _check_year(plan, year)
+    instances = [i for i in year_instances(plan, year, calendar) if period in (None, i.id)]
     tasks = []
-    for unit in units:
-        due = due_date(plan, unit, year, calendar)
-        coordinating = plan.expand(unit.coordinating)
-        for agency in plan.expand(unit.lead):
-            tasks.append(
-                Task(
-                    id=task_id(year, unit.id, agency),
-                    year=year,
-                    area=unit.id if isinstance(unit, Area) else None,
-                    duty=unit.id if isinstance(unit, Duty) else None,
-                    agency=agency,
-                    coordinating=tuple(c for c in coordinating if c != agency),
-                    due=due,
-                    state=plan.workflow.initial,
-                    version=1,
-                    original_agency=agency,
-                )
-            )
+    for instance in instances:
+        for unit in plan.units():
+            if instance.series not in {p.id for p in plan.unit_periods(unit)}:
+                continue
+            if not unit.recurrence.applies(year):
+                continue
+            tasks += _unit_tasks(plan, unit, instance, calendar)
     return tasks
+
+
+def _unit_tasks(
+    plan: Plan, unit: Area | Duty, instance: PeriodInstance, calendar: WorkingCalendar
+) -> list[Task]:
+    due = unit_due(plan, unit, instance, calendar)
+    coordinating = plan.expand(unit.coordinating)
+    return [
+        Task(
+            id=task_id(instance.id, unit.id, agency),
+            year=instance.year,
+            area=unit.id if isinstance(unit, Area) else None,
+            duty=unit.id if isinstance(unit, Duty) else None,
+            agency=agency,
+            coordinating=tuple(c for c in coordinating if c != agency),
+            due=due,
+            state=plan.workflow.initial,
+            version=1,
+            original_agency=agency,
+            period=instance.id,
+        )
+        for agency in plan.expand(unit.lead)
+    ]

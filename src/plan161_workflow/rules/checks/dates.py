@@ -11,12 +11,14 @@ from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Deadline, Plan
 from plan161_workflow.rules.checks.common import MAX_DAYS, Found, duplicates
 
-_NEEDS = {
+NEEDS = {
     "yearly_before": ("day",),
     "yearly_on": ("day",),
     "fixed": ("date",),
     "offset": ("after", "days"),
+    "after_cutoff": ("days",),
 }
+"""The fields each deadline kind needs (and the only ones it takes)."""
 
 
 def deadline_problems(plan: Plan) -> Iterator[Found]:
@@ -38,7 +40,7 @@ def deadline_problems(plan: Plan) -> Iterator[Found]:
 
 
 def _fields(d: Deadline) -> Iterator[tuple[str, str]]:
-    needs = _NEEDS[d.kind]
+    needs = NEEDS[d.kind]
     for key in ("day", "date", "after", "days"):
         present = getattr(d, key) is not None
         if key in needs and not present:
