@@ -35,6 +35,7 @@ def test_consolidation_fails_listing_the_missing_agencies(engine: Engine) -> Non
     engine.open_cycle(2024)
     report_all_but(engine, LEFT_OUT)
     before = engine.counts(2024)
+    engine.clock.set(dt.datetime(2024, 12, 2, 9, 0))  # type: ignore[attr-defined]  # all due
 
     with pytest.raises(ConsolidationError) as info:
         engine.consolidate(2024, actor=CONSOLIDATOR)
@@ -150,6 +151,7 @@ def test_consolidation_by_a_non_consolidator_is_denied(engine: Engine) -> None:
 def test_waiving_an_agency_with_nothing_missing_is_a_payload_error(engine: Engine) -> None:
     engine.open_cycle(2024)
     report_all_but(engine, LEFT_OUT)
+    engine.clock.set(dt.datetime(2024, 12, 2, 9, 0))  # type: ignore[attr-defined]  # all due
 
     with pytest.raises(PayloadError) as info:
         engine.consolidate(2024, actor=CONSOLIDATOR, waive=[*LEFT_OUT.values(), "so-tp"])

@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from plan161_workflow.calendar import WorkingCalendar
+from plan161_workflow.hints import suggest
 from plan161_workflow.model.period import PARTS, SERIES_ID, Period, PeriodInstance
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.periods import series_instances, unit_due
 from plan161_workflow.rules.checks.common import Found, duplicates, repeated
 from plan161_workflow.rules.checks.dates import NEEDS
-from plan161_workflow.hints import suggest
 
 
 def period_problems(plan: Plan) -> Iterator[Found]:
