@@ -92,11 +92,11 @@ def test_a_june_consolidation_needs_no_waiver_and_leaves_december_alone(
         _submit(periodic, task.id)
     june.set(dt.datetime(2026, 6, 20, 9, 0))
     record = periodic.consolidate(2026, period="2026S1", actor=CONSOLIDATOR)
-    assert record["period"] == "2026S1"
-    assert record["label"] == "6 tháng đầu năm 2026"
-    assert record["waived"] == []
-    assert record["missing"] == []
-    assert sorted(record["tasks"]) == sorted(t.id for t in periodic.tasks(period="2026S1"))
+    assert record.period == "2026S1"
+    assert record.label == "6 tháng đầu năm 2026"
+    assert record.waived == ()
+    assert record.missing == ()
+    assert sorted(record.tasks) == sorted(t.id for t in periodic.tasks(period="2026S1"))
     assert {t.state for t in periodic.tasks(period="2026S1")} == {"consolidated"}
     assert {t.state for t in periodic.tasks(period="2026")} == {"assigned"}
 
@@ -111,11 +111,13 @@ def test_a_june_consolidation_needs_no_waiver_and_leaves_december_alone(
     assert refused.value.missing == (("2026/II.2/so-yt", "so-yt"),)
     assert refused.value.period == "2026"
     annual = periodic.consolidate(2026, period="2026", actor=CONSOLIDATOR, waive=["so-yt"])
-    assert annual["waived"] == ["so-yt"]
-    assert annual["missing"] == [{"task": "2026/II.2/so-yt", "agency": "so-yt"}]
+    assert annual.waived == ("so-yt",)
+    assert [(m.task_id, m.agency) for m in annual.missing] == [("2026/II.2/so-yt", "so-yt")]
     (s1,) = periodic.consolidations(2026, period="2026S1")
-    assert s1["waived"] == []
-    assert [c["period"] for c in periodic.consolidations(2026)] == ["2026S1", "2026"]
+    assert s1.waived == ()
+    assert s1.label == "6 tháng đầu năm 2026"
+    assert s1.due == dt.date(2026, 6, 15)
+    assert [c.period for c in periodic.consolidations(2026)] == ["2026S1", "2026"]
     assert periodic.verify().ok
 
 
@@ -124,8 +126,8 @@ def test_a_task_not_yet_due_is_never_missing(periodic: Engine, june: FakeClock) 
     first, second = periodic.tasks(period="2026S1")
     _submit(periodic, first.id)
     record = periodic.consolidate(2026, period="2026S1", actor=CONSOLIDATOR)
-    assert record["tasks"] == [first.id]
-    assert record["missing"] == []
+    assert record.tasks == (first.id,)
+    assert record.missing == ()
     assert periodic.task(second.id).state == "assigned"  # left for a later consolidation
     with pytest.raises(PayloadError, match="nothing to consolidate"):
         periodic.consolidate(2026, period="2026S1", actor=CONSOLIDATOR, waive=[second.agency])
@@ -149,6 +151,6 @@ def test_a_single_period_plan_consolidates_without_naming_it(plan: Plan, clock: 
     assert all(t.id.startswith("2024/") for t in tasks)
     clock.set(dt.datetime(2024, 12, 5, 9, 0))
     record = eng.consolidate(2024, actor=CONSOLIDATOR, waive=sorted({t.agency for t in tasks}))
-    assert record["period"] == "2024"
-    assert record["label"] == "năm 2024"
+    assert record.period == "2024"
+    assert record.label == "năm 2024"
     assert eng.consolidations(2024, period="2024") == eng.consolidations(2024)

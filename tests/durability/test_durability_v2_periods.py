@@ -50,7 +50,7 @@ def test_read_only_it_is_read_as_it_is_with_yearly_periods(v2_db: Path) -> None:
         assert {t.period for t in tasks} == {"2024"}
         assert eng.tasks(year=2024, period="2024") == tasks
         (record,) = eng.consolidations(2024)
-        assert record["period"] == "2024"
+        assert record.period == "2024"
     assert files_in(v2_db.parent) == before
     assert _version(v2_db) == 2
 
@@ -69,7 +69,7 @@ def test_opened_to_write_it_is_migrated_and_keeps_its_ids_and_history(v2_db: Pat
         tasks = eng.tasks(year=2024)
         assert sorted(t.id for t in tasks) == ids
         assert {t.period for t in tasks} == {"2024"}
-        assert [c["period"] for c in eng.consolidations(2024)] == ["2024"]
+        assert [c.period for c in eng.consolidations(2024)] == ["2024"]
         # the migrated database goes on working: the next year's cycle, a consolidation
         eng.open_cycle(2025)
         assert {t.period for t in eng.tasks(year=2025)} == {"2025"}
