@@ -124,6 +124,7 @@ def test_records_are_frozen_and_typed() -> None:
     assert cycle.opened_at == clock()
     assert eng.cycle_as_of(2024, dt.date(2024, 11, 1)) == cycle
     assert eng.cycle_as_of(2024, dt.date(2024, 10, 31)) is None
+    clock.set(dt.datetime(2024, 12, 20, 9, 0))  # every report due: all of them missing
     missing = sorted({t.agency for t in eng.tasks(year=2024)})
     record = eng.consolidate(2024, actor=eng.plan.roles.consolidator, waive=missing)
     assert isinstance(record, Consolidation)

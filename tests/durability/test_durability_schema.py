@@ -64,7 +64,7 @@ def test_an_older_database_is_migrated_when_opened(v1: Path) -> None:
             eng.fire(TASK, "send_back", actor="so-ldtbxh", reason="thiếu", request_id="r-1") == done
         )
         assert eng.verify().ok
-    assert _header(v1) == (schema.APPLICATION_ID, schema.SCHEMA_VERSION) == (0x50313631, 3)
+    assert _header(v1) == (schema.APPLICATION_ID, schema.SCHEMA_VERSION) == (0x50313631, 4)
     assert "request_key" in _event_columns(v1)
     with _connect(v1) as conn:
         assert (
@@ -112,14 +112,14 @@ def test_a_failing_migration_leaves_the_database_as_it_was(
     monkeypatch.setitem(schema.MIGRATIONS, 2, upgrade)
     with Engine.open(v1) as eng:
         assert eng.verify().ok
-    assert _header(db)[1] == schema.SCHEMA_VERSION
+    assert _header(v1)[1] == schema.SCHEMA_VERSION
 
 
 def _newer(path: Path, plan: Plan) -> str:
     Engine(plan, db=path, clock=clock()).close()
     with _connect(path) as conn:
         conn.execute("PRAGMA user_version = 99")
-    return "schema version 99, newer than this library's 3"
+    return f"schema version 99, newer than this library's {schema.SCHEMA_VERSION}"
 
 
 def _text(path: Path, plan: Plan) -> str:

@@ -77,7 +77,10 @@ def test_a_version_2_database_migrates_to_tokens(plan: Plan, tmp_path: Path) -> 
         eng.fire(task.id, "start", actor=task.agency)
         head = eng.verify().head
     with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
-        conn.execute("DROP TABLE tokens")  # what the previous release (version 2) wrote
+        conn.execute("DROP TABLE tokens")  # what the release before tokens (version 2) wrote
+        for table in ("tasks", "consolidations"):  # nor periods (version 4)
+            conn.execute(f"DROP INDEX {table}_period")
+            conn.execute(f"ALTER TABLE {table} DROP COLUMN period")
         conn.execute("PRAGMA user_version = 2")
     with Engine.open(db) as eng:
         assert eng.verify().ok
@@ -85,4 +88,4 @@ def test_a_version_2_database_migrates_to_tokens(plan: Plan, tmp_path: Path) -> 
         _, token = eng.create_token("so-tttt")
         assert eng.token_info(token) is not None
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 3
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION == 4

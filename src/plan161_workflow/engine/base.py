@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Iterator
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import attrs
 

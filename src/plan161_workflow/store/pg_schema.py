@@ -101,3 +101,15 @@ MIGRATIONS: dict[int, str] = {3: DDL_V3_TOKENS, 4: _V4_PERIODS}
 Keep in step with ``schema.MIGRATIONS`` from ``FIRST_VERSION`` on."""
 
 assert all(FIRST_VERSION < v <= SCHEMA_VERSION for v in MIGRATIONS)
+
+
+def v4_views(schema: str) -> str:
+    """Statements that read a database older than version 4 as version 4 without writing to
+    it: temporary views (searched before ``schema``) add each task's and consolidation's yearly
+    period, as ``schema._v4_views`` does for SQLite."""
+    name = '"' + schema.replace('"', '""') + '"'
+    return "".join(
+        f"CREATE TEMP VIEW {table} AS SELECT *, lpad(year::text, 4, '0') AS period "
+        f"FROM {name}.{table};\n"
+        for table in ("tasks", "consolidations")
+    )

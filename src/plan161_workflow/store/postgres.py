@@ -187,7 +187,12 @@ class PostgresStore(Store):
                     f"{self.path} has schema version {version}, newer than this library's "
                     f"{SCHEMA_VERSION}; upgrade plan161-workflow to open it"
                 )
-            if version < SCHEMA_VERSION and not read_only:
+            if version < SCHEMA_VERSION and read_only:
+                # Read as it is, as SQLite does: temporary views (searched first) add what
+                # later versions add, in this session only.
+                if version < 4:
+                    pg.execute(pg_schema.v4_views(str(schema[0])))
+            elif version < SCHEMA_VERSION:
                 for step in range(version + 1, SCHEMA_VERSION + 1):
                     pg.execute(pg_schema.MIGRATIONS[step])
                 pg.execute(pg_schema.FUNCTIONS)

@@ -430,7 +430,8 @@ class Store:
         states: Sequence[str] | None = None,
     ) -> list[Task]:
         """The tasks of ``year`` (of ``period``, held by one of ``agencies``, in one of
-        ``states``, when given), by id, each checked against its history as ``task_for_update`` does.
+        ``states``, when given), by id, each checked against its history as
+        ``task_for_update`` does.
 
         Raises:
             StoreError: a row disagrees with its history (changed outside the library).

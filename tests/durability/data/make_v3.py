@@ -1,4 +1,4 @@
-"""Made with plan161-workflow at schema version 2 (the release before periods)."""
+"""Made with plan161-workflow at schema version 3 (the release before periods, main at fa80de0)."""
 
 import datetime as dt
 import sys
