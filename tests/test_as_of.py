@@ -244,13 +244,17 @@ def test_status_counts_rates_and_overdue_are_those_of_that_day(
     assert data["states"] == {
         s: sum(t["state"] == s for t in view.values()) for s in workflow.states
     }
-    expected = [t for t in view.values() if t["due"] is not None]
+    dated = [t for t in view.values() if t["due"] is not None]
+    # expected: due by that day, or reported by then; the others were not due yet
+    waiting = [t for t in dated if t["due"] > day.isoformat() and t["reported_at"] is None]
+    expected = [t for t in dated if t not in waiting]
     received = [t for t in expected if t["reported_at"] is not None]
     totals = data["totals"]
-    assert (totals["tasks"], totals["expected"], totals["received"]) == (
+    assert (totals["tasks"], totals["expected"], totals["received"], totals["not_due"]) == (
         len(view),
         len(expected),
         len(received),
+        len(waiting),
     )
     assert (totals["on_time"], totals["late"]) == (
         sum(t["days_late"] == 0 for t in received),
@@ -268,8 +272,8 @@ def test_status_counts_rates_and_overdue_are_those_of_that_day(
         for k, t in view.items():
             counts = tally.setdefault(holders[k] if key == "agency" else k.split("/")[1], [0, 0, 0])
             counts[0] += 1
-            counts[1] += t["due"] is not None
-            counts[2] += t["due"] is not None and t["reported_at"] is not None
+            counts[1] += t in expected
+            counts[2] += t in received
         assert {g[key]: [g["tasks"], g["expected"], g["received"]] for g in data[group]} == tally
     now = metrics.rates(engine.store, years=[year], by=("agency_now",), as_of=day)
     held = [t["agency"] for t in view.values()]

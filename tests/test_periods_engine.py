@@ -137,7 +137,9 @@ def test_a_task_not_yet_due_is_never_missing(periodic: Engine, june: FakeClock) 
 
 
 def test_consolidate_needs_the_period_when_the_plan_has_several(periodic: Engine) -> None:
-    with pytest.raises(PayloadError, match=r"needs period=.*2026S1 \(6 tháng đầu năm 2026\)"):
+    with pytest.raises(
+        PayloadError, match=r"needs a period \(period=.*2026S1 \(6 tháng đầu năm 2026\)"
+    ):
         periodic.consolidate(2026, actor=CONSOLIDATOR)
     with pytest.raises(NotFound, match="no period '2026S2' in 2026"):
         periodic.consolidate(2026, period="2026S2", actor=CONSOLIDATOR)

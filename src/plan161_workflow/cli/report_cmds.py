@@ -27,6 +27,10 @@ from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.rules import load_rules
 
 _YEAR = click.option("--year", required=True, type=YEAR, help="Reporting year.")
+_PERIOD_HELP = (
+    "Reporting period of --year: a period id (2026S1, 2026Q2, 202606, 2026) or a period series "
+    "with one period that year (the ids are in 'plan161 show RULES --json')."
+)
 
 
 @cli.command()
@@ -38,17 +42,20 @@ _YEAR = click.option("--year", required=True, type=YEAR, help="Reporting year.")
     type=DATE,
     help="Show the cycle as recorded at the end of this day (default: today in Vietnam).",
 )
+@click.option("--period", type=TEXT, help=_PERIOD_HELP + " Default: every period of the year.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys) for machines.")
-def status(db: str, year: int, as_of: dt.date | None, as_json: bool) -> int:
-    """The cycle of --year at a glance: tasks by state, rates, overdue agencies with days late.
+def status(db: str, year: int, as_of: dt.date | None, period: str | None, as_json: bool) -> int:
+    """The cycle of --year (of one --period) at a glance: tasks by state, rates, overdue
+    agencies with days late.
 
     Everything is as recorded at the end of the --as-of day: a report that arrived later is not
-    counted, and a task not reported by then is overdue. The JSON depends only on the database
-    and --as-of: the same database gives identical output. Reads the database only.
+    counted, a task not reported by then is overdue, and a task due after that day is not
+    expected yet (out of the rates, counted as not due). The JSON depends only on the database,
+    --period and --as-of: the same database gives identical output. Reads the database only.
     """
     day = as_of or system_clock().date()
     with open_engine(db, read_only=True) as engine:
-        data = status_data(engine, year, day)
+        data = status_data(engine, year, day, period)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
     else:
@@ -91,9 +98,15 @@ def status(db: str, year: int, as_of: dt.date | None, as_json: bool) -> int:
     type=DATE,
     help="Report date (default: the latest consolidation's day, else today).",
 )
+@click.option(
+    "--period",
+    type=TEXT,
+    help=_PERIOD_HELP + " Needed when the plan has several periods.",
+)
 def report(
     db: str,
     year: int,
+    period: str | None,
     fmt: str,
     output: str,
     lang: str,
@@ -101,7 +114,8 @@ def report(
     symbol: str | None,
     on: dt.date | None,
 ) -> int:
-    """Write the consolidated report of --year as the consolidating agency sends it.
+    """Write the consolidated report of --year (of its --period) as the consolidating agency
+    sends it: that period's tasks, consolidations and waivers only.
 
     Reads the database only.
     """
@@ -115,6 +129,7 @@ def report(
             number=number,
             symbol=symbol,
             on=on,
+            period=period,
         )
     write_output(output, text)
     if output != "-":

@@ -312,6 +312,27 @@ class EngineBase:
         except LookupError as exc:
             raise NotFound("period", ref, str(exc)) from None
 
+    def period_named(self, year: int, period: object, what: str) -> PeriodInstance:
+        """The period of ``year`` that ``period`` names (an id, or a series with one period that
+        year), or, when ``None``, the only one of a plan with a single period: what a
+        consolidation or a report of one period takes (``what`` names it in the error).
+
+        Raises:
+            PayloadError: ``period`` is not text, or left out while the plan has several.
+            NotFound: no such period in ``year``.
+        """
+        book = self.cycle_book(year)
+        instances = year_instances(book.plan, year, book.calendar)
+        if period is None:
+            if len(book.plan.period_series()) == 1 and len(instances) == 1:
+                return instances[0]
+            known = ", ".join(f"{i.id} ({i.label})" for i in instances)
+            raise PayloadError(
+                f"{what} needs a period (period=, --period): the plan has several; the periods "
+                f"of {year}: {known}"
+            )
+        return self.period_of(year, inputs.text(period, "period="))
+
     def periods(self, year: int) -> list[PeriodInstance]:
         """The periods of ``year`` under the rules of its cycle, by data cut-off.
 

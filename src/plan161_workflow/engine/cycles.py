@@ -18,11 +18,9 @@ from plan161_workflow.errors import (
     PayloadError,
     WorkflowError,
 )
-from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.records import Consolidation
 from plan161_workflow.model.task import Task, cycle_id
-from plan161_workflow.periods import year_instances
 from plan161_workflow.workflow.cycle_plan import plan_tasks, task_year
 from plan161_workflow.workflow.decide import Rulebook, decide_cycle
 from plan161_workflow.workflow.definition import consolidation_states
@@ -223,7 +221,7 @@ class Cycles(EngineBase):
         now = self._now()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
-            instance = self._consolidated_period(book, year, period)
+            instance = self.period_named(year, period, f"consolidate({year})")
             book.known_agency(actor, "as actor")
             for code in sorted(waived):
                 book.known_agency(code, "in waive=")
@@ -274,24 +272,6 @@ class Cycles(EngineBase):
             seq = self._cycle_event(year, "consolidate_cycle", actor, now, ("open", "open"), record)
             self.store.insert_consolidation(seq, year, now, actor, record)
         return Consolidation.from_row({**record, "seq": seq, "at": now.isoformat(), "actor": actor})
-
-    def _consolidated_period(self, book: Rulebook, year: int, period: object) -> PeriodInstance:
-        """The period a consolidation names, or the only one of a single-period plan.
-
-        Raises:
-            PayloadError: ``period`` is not text, or left out while the plan has several.
-            NotFound: no such period in ``year``.
-        """
-        instances = year_instances(book.plan, year, book.calendar)
-        if period is None:
-            if len(book.plan.period_series()) == 1 and len(instances) == 1:
-                return instances[0]
-            known = ", ".join(f"{i.id} ({i.label})" for i in instances)
-            raise PayloadError(
-                f"consolidate({year}) needs period=: the plan has several periods; the periods "
-                f"of {year}: {known}"
-            )
-        return self.period_of(year, inputs.text(period, "period="))
 
     # -- amendments --------------------------------------------------------------------------
     def amend(

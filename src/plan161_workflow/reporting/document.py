@@ -141,6 +141,8 @@ class Report:
     """Language of every label: ``vi`` or ``en``."""
     year: int
     """Reporting year."""
+    period: str
+    """Reporting period id (a yearly period's id is the year)."""
     date: dt.date
     """Date of the report."""
     draft: bool

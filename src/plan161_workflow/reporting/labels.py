@@ -12,6 +12,7 @@ import unicodedata
 from typing import Literal
 
 from plan161_workflow.errors import PayloadError
+from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Plan, Workflow
 
 Lang = Literal["vi", "en"]
@@ -24,9 +25,9 @@ TEXT: dict[str, dict[str, str]] = {
         "kind": "BÁO CÁO",
         "number": "Số",
         "draft": "DỰ THẢO",
-        "subject": "Kết quả thực hiện năm {year} {title}",
+        "subject": "Kết quả thực hiện {period} {title}",
         "intro": (
-            "Thực hiện {title}, {issuer} tổng hợp, báo cáo kết quả thực hiện năm {year} như sau:"
+            "Thực hiện {title}, {issuer} tổng hợp, báo cáo kết quả thực hiện {period} như sau:"
         ),
         "results": "I. KẾT QUẢ THỰC HIỆN",
         "overview": "1. Tình hình gửi báo cáo",
@@ -85,7 +86,7 @@ TEXT: dict[str, dict[str, str]] = {
         "remark_on": "về {unit}",
         "p_missing": (
             "Đề nghị {evaluator} chỉ đạo, đôn đốc các cơ quan, đơn vị chưa gửi báo cáo ({names})"
-            " khẩn trương gửi báo cáo năm {year}."
+            " khẩn trương gửi báo cáo {period}."
         ),
         "p_late": (
             "Đề nghị các cơ quan, đơn vị báo cáo chậm ({names}) gửi báo cáo đúng thời hạn trong"
@@ -105,9 +106,9 @@ TEXT: dict[str, dict[str, str]] = {
         "kind": "REPORT",
         "number": "No.",
         "draft": "DRAFT",
-        "subject": "Results in {year} of the {title}",
+        "subject": "Results in {period} of the {title}",
         "intro": "Under the {title}, the {issuer} has consolidated and reports the results of"
-        " {year} as follows:",
+        " {period} as follows:",
         "results": "I. RESULTS",
         "overview": "1. Reports received",
         "by_area": "2. Results by content area",
@@ -163,7 +164,7 @@ TEXT: dict[str, dict[str, str]] = {
         "remark_on": "on {unit}",
         "p_missing": (
             "We propose that the {evaluator} urge the agencies that have not reported ({names})"
-            " to send their {year} reports without delay."
+            " to send their {period} reports without delay."
         ),
         "p_late": (
             "We propose that the agencies that reported late ({names}) report on time in the"
@@ -229,6 +230,24 @@ _MONTHS_EN = (
     "November",
     "December",
 )
+
+
+def period_phrase(instance: PeriodInstance, lang: Lang) -> str:
+    """How a report names its period: its Vietnamese label (``năm 2026``, ``6 tháng đầu năm
+    2026``); in English the year (``2026``), ``H1 2026``, ``Q2 2026``, ``06/2026``, or the
+    plan's own Vietnamese name of a one-off period or a review."""
+    if lang == "vi":
+        return instance.label
+    part = instance.id[4:]
+    if instance.kind == "year":
+        return str(instance.year)
+    if instance.kind == "half_year":
+        return f"H{part[-1]} {instance.year}"
+    if instance.kind == "quarter":
+        return f"Q{part[-1]} {instance.year}"
+    if instance.kind == "month":
+        return f"{part}/{instance.year}"
+    return instance.label
 
 
 def check_lang(lang: str) -> Lang:

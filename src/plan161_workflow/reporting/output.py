@@ -40,9 +40,13 @@ def make_report(
     number: int | None = None,
     symbol: str | None = None,
     on: dt.date | None = None,
+    period: str | None = None,
 ) -> tuple[Report, str]:
-    """Build the consolidated report of ``year`` and render it; ``on`` defaults to the day of
-    the year's latest consolidation (``today`` when there is none: a draft)."""
-    day = on or default_report_date(engine, year, today)
-    doc = build_report(engine, year, on=day, lang=lang, number=number, symbol=symbol)
+    """Build the consolidated report of ``year`` (of ``period``: see ``build_report``) and
+    render it; ``on`` defaults to the day of the period's latest consolidation (``today`` when
+    there is none: a draft)."""
+    if period is not None:
+        period = engine.period_named(year, period, f"the report of {year}").id
+    day = on or default_report_date(engine, year, today, period)
+    doc = build_report(engine, year, on=day, period=period, lang=lang, number=number, symbol=symbol)
     return doc, render_report(doc, fmt)

@@ -23,6 +23,7 @@ from typing import Any
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import NotFound
 from plan161_workflow.model.codec import CONVERTER
+from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
@@ -41,6 +42,7 @@ from plan161_workflow.reporting.labels import (
     abbreviation,
     agency_name,
     check_lang,
+    period_phrase,
     place_date,
     state_name,
 )
@@ -92,20 +94,23 @@ def unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
     return known + sorted(present - set(known))
 
 
-def default_report_date(engine: Engine, year: int, today: dt.date) -> dt.date:
-    """The day of the year's latest consolidation, or ``today`` when it was never consolidated."""
-    rows = engine.consolidations(year)
+def default_report_date(
+    engine: Engine, year: int, today: dt.date, period: str | None = None
+) -> dt.date:
+    """The day of the latest consolidation of the year (of ``period`` when given), or ``today``
+    when it was never consolidated."""
+    rows = engine.consolidations(year, period)
     return rows[-1].at.date() if rows else today
 
 
 def _tasks(
-    engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]
+    engine: Engine, year: int, period: str, lang: Lang, plans: Sequence[Plan]
 ) -> dict[str, list[TaskResult]]:
     plan = plans[0]
     workflow = plan.workflow
     ratings = {r.code: (r.name if lang == "vi" else r.name_en) for r in plan.rating_scale}
     out: dict[str, list[TaskResult]] = {}
-    for r in reads.task_results(engine.store, year):
+    for r in reads.task_results(engine.store, year, period):
         out.setdefault(r.unit, []).append(
             TaskResult(
                 task_id=r.task_id,
@@ -138,12 +143,12 @@ def _in_place_of(
 
 
 def _shortfalls(
-    engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]
+    engine: Engine, year: int, period: str, on: dt.date, lang: Lang, plans: Sequence[Plan]
 ) -> tuple[list[Shortfall], list[Shortfall]]:
-    waived = {a for rec in engine.consolidations(year) for a in rec.waived}
+    waived = {a for rec in engine.consolidations(year, period) for a in rec.waived}
     late: list[Shortfall] = []
     missing: list[Shortfall] = []
-    for r in reads.shortfalls(engine.store, year, on):
+    for r in reads.shortfalls(engine.store, year, on, period):
         item = Shortfall(
             agency=r.agency,
             agency_name=name_in(plans, r.agency, lang),
@@ -166,7 +171,9 @@ def _shortfalls(
     return late, missing
 
 
-def _remarks(engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]) -> list[Remark]:
+def _remarks(
+    engine: Engine, year: int, period: str, lang: Lang, plans: Sequence[Plan]
+) -> list[Remark]:
     triggers = [a.trigger for a in comment_actions(plans[0].workflow)]
     out = [
         Remark(
@@ -177,19 +184,23 @@ def _remarks(engine: Engine, year: int, lang: Lang, plans: Sequence[Plan]) -> li
             on=r.on,
             text=r.text,
         )
-        for r in reads.remarks(engine.store, year, triggers)
+        for r in reads.remarks(engine.store, year, triggers, period)
     ]
     return sorted(out, key=lambda m: vietnamese_key(m.agency_name))  # stable: seq within agency
 
 
-def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[Plan]) -> Charts:
+def _charts(
+    engine: Engine, instance: PeriodInstance, on: dt.date, lang: Lang, plans: Sequence[Plan]
+) -> Charts:
     plan = plans[0]
     store = engine.store
     wf = plan.workflow
-    per_unit = metrics.state_counts(store, wf, years=[year], by=("area",))
+    year, periods = instance.year, [instance.id]
+    per_unit = metrics.state_counts(store, wf, years=[year], periods=periods, by=("area",))
     order = {u.id: i for i, u in enumerate(plan.units())}
     by_unit = sorted(per_unit.items(), key=lambda kv: (order.get(str(kv[0][0]), 1_000), kv[0]))
-    rates = [r for r in metrics.rates(store, years=[year], by=("agency",)) if r.expected]
+    rates = metrics.rates(store, years=[year], periods=periods, by=("agency",))
+    rates = [r for r in rates if r.expected]
     on_time = [
         AgencyRate(
             str(r.key[0]),
@@ -201,7 +212,9 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[
         for r in rates
     ]
     years = tuple(y for y in _cycle_years(engine) if y <= year)
-    cells = metrics.agency_year_grid(store, on, years=list(years))
+    # the grid compares the periods of the same series year by year (a year's report: years)
+    series = [p.id for y in years for p in engine.periods(y) if p.series == instance.series]
+    cells = metrics.agency_year_grid(store, on, years=list(years), periods=series)
     agencies = {a for a, _ in cells}
     named = sorted(
         ((a, name_in(plans, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
@@ -221,6 +234,7 @@ def _charts(engine: Engine, year: int, on: dt.date, lang: Lang, plans: Sequence[
 def _proposals(
     engine: Engine,
     year: int,
+    period: str,
     on: dt.date,
     lang: Lang,
     report: dict[str, Any],
@@ -235,7 +249,9 @@ def _proposals(
 
     if report["missing"]:
         out.append(
-            text["p_missing"].format(evaluator=evaluator, names=names(report["missing"]), year=year)
+            text["p_missing"].format(
+                evaluator=evaluator, names=names(report["missing"]), period=period
+            )
         )
     if report["late"]:
         out.append(text["p_late"].format(names=names(report["late"])))
@@ -252,17 +268,21 @@ def build_report(
     year: int,
     *,
     on: dt.date,
+    period: str | None = None,
     lang: str = "vi",
     number: int | None = None,
     symbol: str | None = None,
 ) -> Report:
-    """The consolidated report of ``year`` dated ``on``.
+    """The consolidated report of ``period`` of ``year`` dated ``on``: an id (``2026S1``) or a
+    series with one period that year; it may be left out when the plan has a single period
+    (the year's). Only that period's tasks, consolidations and waivers are in it.
 
-    ``number`` defaults to the count of the year's consolidations (blank in a draft, when there
-    is none); ``symbol`` to the initials of the issuing body (``SLĐTBXH``).
+    ``number`` defaults to the count of the period's consolidations (blank in a draft, when
+    there is none); ``symbol`` to the initials of the issuing body (``SLĐTBXH``).
 
     Raises:
-        NotFound: the cycle of ``year`` was never opened.
+        NotFound: the cycle of ``year`` was never opened, or ``period`` names no period of it.
+        PayloadError: ``period`` left out while the plan has several.
         ValueError: ``lang`` is not ``vi`` or ``en``.
     """
     language = check_lang(lang)
@@ -272,18 +292,22 @@ def build_report(
     if year not in cycles:
         opened = ", ".join(map(str, cycles)) or "none"
         raise NotFound("cycle", year, f"cycles in this database: {opened}")
+    instance = engine.period_named(year, period, f"the report of {year}")
+    chosen, periods = instance.id, [instance.id]
+    phrase = period_phrase(instance, language)
     plans = cycle_plans(engine, year)
     plan = plans[0]  # the rules the cycle follows, not necessarily the engine's latest
     issuer = engine.holder("consolidator", on, year=year)
     known = next((p for p in plans if p.has_agency(issuer)), None)
     body = known.agency(issuer) if known else None
     parent = body.parent if body else None
-    consolidations = engine.consolidations(year)
+    consolidations = engine.consolidations(year, chosen)
     count = number if number is not None else len(consolidations)
     abbr = symbol or abbreviation(body.name if body else issuer)
-    tasks = _tasks(engine, year, language, plans)
-    states = metrics.state_counts(store, plan.workflow, years=[year], by=("area",))
-    unit_rates = {str(r.key[0]): r for r in metrics.rates(store, years=[year], by=("area",))}
+    tasks = _tasks(engine, year, chosen, language, plans)
+    scope: dict[str, Any] = {"years": [year], "periods": periods}
+    states = metrics.state_counts(store, plan.workflow, **scope, by=("area",))
+    unit_rates = {str(r.key[0]): r for r in metrics.rates(store, **scope, by=("area",))}
     units = [
         UnitResult(
             id=unit,
@@ -294,9 +318,9 @@ def build_report(
         )
         for unit in unit_order(plan, unit_rates)
     ]
-    late, missing = _shortfalls(engine, year, on, language, plans)
-    remarks = _remarks(engine, year, language, plans)
-    no_deadline = tuple(asof.no_deadline_ids(engine.store, year))
+    late, missing = _shortfalls(engine, year, chosen, on, language, plans)
+    remarks = _remarks(engine, year, chosen, language, plans)
+    no_deadline = tuple(asof.no_deadline_ids(engine.store, year, periods=periods))
     facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
     recipients_codes = (
         consolidations[-1].recipients
@@ -308,6 +332,7 @@ def build_report(
     return Report(
         lang=language,
         year=year,
+        period=chosen,
         date=on,
         draft=not consolidations,
         nation=text["nation"],
@@ -317,21 +342,21 @@ def build_report(
         number=f"{text['number']}: {count if count else '    '}/BC-{abbr}",
         place_date=place_date(plan.info.place, on, language),
         kind=text["kind"],
-        subject=text["subject"].format(title=title, year=year),
-        intro=text["intro"].format(title=title, issuer=issuer_name, year=year),
-        totals=metrics.rates(store, years=[year], by=())[0],
+        subject=text["subject"].format(title=title, period=phrase),
+        intro=text["intro"].format(title=title, issuer=issuer_name, period=phrase),
+        totals=metrics.rates(store, **scope, by=())[0],
         no_deadline=no_deadline,
         units=tuple(units),
         late=tuple(late),
         missing=tuple(missing),
         remarks=tuple(remarks),
-        proposals=tuple(_proposals(engine, year, on, language, facts, plans)),
+        proposals=tuple(_proposals(engine, year, phrase, on, language, facts, plans)),
         recipients=(
             *(f"{name_in(plans, c, language)};" for c in recipients_codes),
             text["archive"].format(abbr=abbr),
         ),
         signer=text["signer"],
-        charts=_charts(engine, year, on, language, plans),
+        charts=_charts(engine, instance, on, language, plans),
         text=dict(text),
     )
 

@@ -38,28 +38,35 @@ def figures(r: metrics.Rates) -> dict[str, Any]:
         "late": r.late,
         "missing": r.missing,
         "no_deadline": r.no_deadline,
+        "not_due": r.not_due,
         "reporting_rate": _rate(r.reporting_rate),
         "on_time_rate": _rate(r.on_time_rate),
         "median_days_late": r.median_days_late,
     }
 
 
-def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
-    """Counts by state, rates per agency and area, and overdue agencies of ``year``, as
-    recorded at the end of day ``as_of`` (Vietnam's day).
+def status_data(
+    engine: Engine, year: int, as_of: dt.date, period: str | None = None
+) -> dict[str, Any]:
+    """Counts by state, rates per agency and area, and overdue agencies of ``year`` (of one
+    ``period`` of it when given: an id, or a series with one period that year), as recorded at
+    the end of day ``as_of`` (Vietnam's day). A task due after that day whose report had not
+    arrived is not expected yet: it is out of the rates (``not_due``).
 
     The cycle is as it stood then (``Engine.cycle_as_of``): its rules (the workflow whose states
     are counted), whether it was closed, the consolidations made by then. Before the cycle opened
     there is nothing to count: zeros and empty lists.
 
     Raises:
-        NotFound: the cycle of ``year`` was never opened.
+        NotFound: the cycle of ``year`` was never opened, or ``period`` names no period of it.
     """
     store = engine.store
     plans = cycle_plans(engine, year)  # names as that cycle's rules give them
     if engine.store.cycle(year) is None:
         opened = [str(c.year) for c in engine.cycles()]
         raise NotFound("cycle", year, f"cycles in this database: {', '.join(opened) or 'none'}")
+    chosen = None if period is None else engine.period_of(year, period)
+    periods = None if chosen is None else [chosen.id]
     cycle = engine.cycle_as_of(year, as_of)
     book = engine.cycle_book(year) if cycle is None else engine.book_for(cycle.rules_hash)
     wf = book.plan.workflow
@@ -67,9 +74,11 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
     years = [year]
     agencies = [
         {"agency": r.key[0], "name": name_in(plans, str(r.key[0]), "vi"), **figures(r)}
-        for r in metrics.rates(store, years=years, by=("agency",), as_of=as_of)
+        for r in metrics.rates(store, years=years, periods=periods, by=("agency",), as_of=as_of)
     ]
-    states = metrics.state_counts(store, wf, years=years, by=("area",), as_of=as_of)
+    states = metrics.state_counts(
+        store, wf, years=years, periods=periods, by=("area",), as_of=as_of
+    )
     areas = [
         {
             "area": r.key[0],
@@ -77,13 +86,14 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
             **figures(r),
             "states": states[r.key],
         }
-        for r in metrics.rates(store, years=years, by=("area",), as_of=as_of)
+        for r in metrics.rates(store, years=years, periods=periods, by=("area",), as_of=as_of)
     ]
     items: dict[str, list[dict[str, Any]]] = {}
-    for o in metrics.overdue(store, wf, as_of, years=years):
+    for o in metrics.overdue(store, wf, as_of, years=years, periods=periods):
         items.setdefault(o.agency, []).append(
             {
                 "task": o.task_id,
+                "period": o.period,
                 "unit": o.unit,
                 "due": o.due.isoformat(),
                 "state": o.state,
@@ -98,12 +108,13 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
             "max_days_late": a.max_days_late,
             "items": items[a.agency],
         }
-        for a in metrics.overdue_by_agency(store, wf, as_of, years=years)
+        for a in metrics.overdue_by_agency(store, wf, as_of, years=years, periods=periods)
     ]
-    counts = metrics.state_counts(store, wf, years=years, as_of=as_of)[()]
+    counts = metrics.state_counts(store, wf, years=years, periods=periods, as_of=as_of)[()]
     order = unit_order(plans[0], (a["area"] for a in areas))
     return {
         "year": year,
+        "period": None if chosen is None else {"id": chosen.id, "label": chosen.label},
         "as_of": as_of.isoformat(),
         "cycle": {
             "rules_hash": cycle and cycle.rules_hash,
@@ -113,11 +124,13 @@ def status_data(engine: Engine, year: int, as_of: dt.date) -> dict[str, Any]:
         },
         "states": counts,
         "open": {s: n for s, n in counts.items() if s != wf.final},
-        "totals": figures(metrics.rates(store, years=years, by=(), as_of=as_of)[0]),
+        "totals": figures(
+            metrics.rates(store, years=years, periods=periods, by=(), as_of=as_of)[0]
+        ),
         "agencies": sorted(agencies, key=lambda a: vietnamese_key(a["name"])),
         "areas": sorted(areas, key=lambda a: order.index(a["area"])),
         "overdue": sorted(overdue, key=lambda a: vietnamese_key(a["name"])),
-        "no_deadline": asof.no_deadline_ids(store, year, as_of),
+        "no_deadline": asof.no_deadline_ids(store, year, as_of, periods),
     }
 
 
@@ -166,8 +179,11 @@ def status_text(data: dict[str, Any]) -> str:
     """The status as aligned plain-text tables (Vietnamese names, bilingual headings)."""
     t = data["totals"]
     cycle = data["cycle"]
+    period = data.get("period")
     lines = [
-        f"Năm / year {data['year']}, theo ghi nhận đến hết ngày / as recorded at the end of "
+        f"Năm / year {data['year']}"
+        + (f", {period['label']} ({period['id']})" if period else "")
+        + ", theo ghi nhận đến hết ngày / as recorded at the end of "
         f"{data['as_of']}"
         + ("; chưa mở / not opened yet" if cycle.get("opened_at", "") is None else "")
         + (f"; đã đóng / closed {cycle['closed_at']}" if cycle["closed_at"] else "")
@@ -180,7 +196,8 @@ def status_text(data: dict[str, Any]) -> str:
         f"({t['received']}/{t['expected']}); đúng hạn / on time: "
         f"{_share(t['on_time'], t['expected'])} ({t['on_time']}/{t['expected']}); "
         f"trung vị ngày chậm / median days late: {_median(t['median_days_late'])}",
-        f"Không có hạn / no deadline (outside the rates): {t['no_deadline']}",
+        f"Không có hạn / no deadline (outside the rates): {t['no_deadline']}; "
+        f"chưa đến hạn / not due yet: {t.get('not_due', 0)}",
         "",
         "Theo cơ quan / by agency",
     ]

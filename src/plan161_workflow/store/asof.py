@@ -191,18 +191,27 @@ def open_task_ids(
     return [str(r[0]) for r in rows]
 
 
-def no_deadline_ids(store: Store, year: int, as_of: dt.date | None = None) -> list[str]:
-    """Ids of the tasks of ``year`` without a due date (as recorded at the end of ``as_of`` when
-    given), by id."""
+def no_deadline_ids(
+    store: Store,
+    year: int,
+    as_of: dt.date | None = None,
+    periods: Sequence[str] | None = None,
+) -> list[str]:
+    """Ids of the tasks of ``year`` (of ``periods`` when given) without a due date (as recorded
+    at the end of ``as_of`` when given), by id."""
+    where, params = "year = ?", list[object]([year])
+    if periods is not None:
+        where += f" AND period IN ({_marks(periods)})" if periods else " AND 0 = 1"
+        params += periods
     if as_of is None:
         rows = store.query(
-            "SELECT id FROM tasks WHERE year = ? AND due IS NULL ORDER BY id", (year,)
+            f"SELECT id FROM tasks WHERE {where} AND due IS NULL ORDER BY id", params
         )
     else:
         rows = store.query(
-            f"WITH {tasks_as_of_sql('year = ?', ('due',))} "
+            f"WITH {tasks_as_of_sql(where, ('due',))} "
             "SELECT id FROM tasks_as_of WHERE due IS NULL ORDER BY id",
-            (as_of.isoformat(), year),
+            (as_of.isoformat(), *params),
         )
     return [str(r[0]) for r in rows]
 

@@ -3,7 +3,9 @@
 Definitions (per reporting year, and per agency or per area when grouped):
 
 * **expected**: tasks with a due date. Tasks whose deadline the plan does not set are counted
-  apart (``no_deadline``) and stay out of every rate.
+  apart (``no_deadline``) and stay out of every rate. As of a day, a task due after that day
+  whose report had not arrived by then is not expected yet (``not_due``): a view of June counts
+  the June reports, not December's.
 * **received**: expected tasks whose report arrived at some point (``tasks.reported_at`` is set
   on first arrival in the workflow's ``reported_state``; a report sent back for revision still
   counts as received).
@@ -74,16 +76,20 @@ _ARRIVAL = ("due", "reported_at", "days_late")
 
 
 def _source(
-    as_of: dt.date | None, years: Sequence[int] | None, by: Sequence[str], *read: str
+    as_of: dt.date | None,
+    scope: tuple[Sequence[int] | None, Sequence[str] | None],
+    by: Sequence[str],
+    *read: str,
 ) -> tuple[list[str], str, list[object]]:
     """(common table expressions, the relation to read tasks from, their parameters): the
-    ``tasks`` table, or the tasks of ``years`` as recorded at the end of ``as_of`` under the name
-    ``tasks`` (so ``tasks.due`` is the due date of that day), with the columns set by events that
-    the query reads (``read``, and those of the dimensions ``by``; ``tasks_as_of_sql``). The
-    expressions open the statement, so their parameters come first."""
+    ``tasks`` table, or the tasks of ``scope`` (years, periods) as recorded at the end of
+    ``as_of`` under the name ``tasks`` (so ``tasks.due`` is the due date of that day), with
+    the columns set by events that the query reads (``read``, and those of the dimensions
+    ``by``; ``tasks_as_of_sql``). The expressions open the statement, so their parameters come
+    first."""
     if as_of is None:
         return [], "tasks", []
-    where, params = _where(years)
+    where, params = _where(*scope)
     agency = ("agency", "due") if "agency" in by else ("agency",) if "agency_now" in by else ()
     ctes = [tasks_as_of_sql(where, (*read, *agency))]
     return ctes, "tasks_as_of AS tasks", [as_of.isoformat(), *params]
@@ -114,6 +120,9 @@ class Rates:
     """Tasks without a due date (out of the rates)."""
     median_days_late: float | None
     """Median days late over late reports; ``None`` without late reports."""
+    not_due: int = 0
+    """In a view as of a day: tasks due after that day whose report had not arrived (out of
+    the rates: nothing was expected of them yet)."""
 
     @property
     def reporting_rate(self) -> float | None:
@@ -149,12 +158,21 @@ class Overdue:
     """State at the end of the as-of day."""
     days_late: int
     """Calendar days from the due date to the as-of date."""
+    period: str
+    """Its reporting period (``Task.period``)."""
 
 
-def _where(years: Sequence[int] | None) -> tuple[str, list[int]]:
-    if years is None:
-        return "1 = 1", []
-    return f"year IN ({', '.join('?' * len(years))})", list(years)
+def _where(
+    years: Sequence[int] | None, periods: Sequence[str] | None = None
+) -> tuple[str, list[object]]:
+    """(SQL condition, parameters): the tasks of ``years`` and of ``periods`` (each when given)."""
+    where: list[str] = []
+    params: list[object] = []
+    for column, values in (("year", years), ("period", periods)):
+        if values is not None:
+            where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0 = 1")
+            params += values
+    return " AND ".join(where) or "1 = 1", params
 
 
 def _group(by: Sequence[str], as_of: dt.date | None = None) -> tuple[str, str]:
@@ -176,13 +194,15 @@ def _group(by: Sequence[str], as_of: dt.date | None = None) -> tuple[str, str]:
 
 
 def _chosen(
-    by: Sequence[str], years: Sequence[int] | None, as_of: dt.date | None
+    by: Sequence[str],
+    scope: tuple[Sequence[int] | None, Sequence[str] | None],
+    as_of: dt.date | None,
 ) -> tuple[list[str], list[object]]:
     """(common table expressions ending with ``chosen``, their parameters): each task's group
     keys ``k0``, ``k1``... (dimensions ``by``), due date and first arrival."""
-    where, params = _where(years)
+    where, params = _where(*scope)
     select, _ = _group(by, as_of)
-    ctes, source, first = _source(as_of, years, by, *_ARRIVAL)
+    ctes, source, first = _source(as_of, scope, by, *_ARRIVAL)
     chosen = f"chosen AS (SELECT {select}{', '.join(_ARRIVAL)} FROM {source} WHERE {where})"
     return [*ctes, chosen], [*first, *params]
 
@@ -214,44 +234,51 @@ def rates(
     store: Store,
     *,
     years: Sequence[int] | None = None,
+    periods: Sequence[str] | None = None,
     by: Sequence[str] = ("year",),
     as_of: dt.date | None = None,
 ) -> list[Rates]:
     """Reporting figures per group of ``by`` (``year``, ``agency``, ``area``), for ``years``
-    (every year when ``None``), ordered by group key; as recorded at the end of ``as_of`` if
-    given (a report counts as received if it first arrived by then).
+    and ``periods`` (every one when ``None``), ordered by group key; as recorded at the end of
+    ``as_of`` if given: a report counts as received if it first arrived by then, and a task is
+    expected if it was due by then or its report had arrived (the others are ``not_due``).
 
     One statement: the tasks are read once for the counts and the medians.
 
     Raises:
         ValueError: an unknown dimension in ``by``.
     """
-    ctes, params = _chosen(by, years, as_of)
+    ctes, params = _chosen(by, (years, periods), as_of)
     keys = [f"k{i}" for i in range(len(by))]
     select = "".join(f"{k}, " for k in keys)
     has = "due IS NOT NULL AND reported_at IS NOT NULL"
+    waiting = "1 = 0" if as_of is None else f"due > {AS_OF_DAY} AND reported_at IS NULL"
     counts = f"""counts AS (
         SELECT {select}
             count(*) AS tasks,
-            count(*) FILTER (WHERE due IS NOT NULL) AS expected,
+            count(*) FILTER (WHERE due IS NOT NULL AND NOT ({waiting})) AS expected,
             count(*) FILTER (WHERE {has}) AS received,
             count(*) FILTER (WHERE {has} AND days_late = 0) AS on_time,
             count(*) FILTER (WHERE {has} AND days_late > 0) AS late,
-            count(*) FILTER (WHERE due IS NULL) AS no_deadline
+            count(*) FILTER (WHERE due IS NULL) AS no_deadline,
+            count(*) FILTER (WHERE due IS NOT NULL AND {waiting}) AS not_due
         FROM chosen{" GROUP BY " + ", ".join(keys) if keys else ""}
     )"""
     same = " AND ".join(f"m.{k} IS NOT DISTINCT FROM c.{k}" for k in keys) or "1 = 1"
     sql = f"""
         {_with([*ctes, *_medians(keys), counts])}
         SELECT {"".join(f"c.{k}, " for k in keys)}
-            c.tasks, c.expected, c.received, c.on_time, c.late, c.no_deadline, m.median
+            c.tasks, c.expected, c.received, c.on_time, c.late, c.no_deadline, c.not_due,
+            m.median
         FROM counts c LEFT JOIN medians m ON {same}
         ORDER BY {", ".join(f"c.{k}" for k in keys) or "1"}
     """
     out = []
     for row in store.query(sql, params):
         key: Key = tuple(row[: len(by)])
-        tasks, expected, received, on_time, late, no_deadline = (int(v) for v in row[len(by) : -1])
+        tasks, expected, received, on_time, late, no_deadline, not_due = (
+            int(v) for v in row[len(by) : -1]
+        )
         out.append(
             Rates(
                 key=key,
@@ -261,6 +288,7 @@ def rates(
                 on_time=on_time,
                 late=late,
                 no_deadline=no_deadline,
+                not_due=not_due,
                 median_days_late=None if row[-1] is None else float(row[-1]),
             )
         )
@@ -272,6 +300,7 @@ def state_counts(
     workflow: Workflow,
     *,
     years: Sequence[int] | None = None,
+    periods: Sequence[str] | None = None,
     by: Sequence[str] = (),
     as_of: dt.date | None = None,
 ) -> dict[Key, dict[str, int]]:
@@ -281,9 +310,9 @@ def state_counts(
      Raises:
          ValueError: an unknown dimension in ``by``.
     """
-    where, params = _where(years)
+    where, params = _where(years, periods)
     select, group = _group(by, as_of)
-    ctes, source, first = _source(as_of, years, by)
+    ctes, source, first = _source(as_of, (years, periods), by)
     group = group + ", state" if group else " GROUP BY state"
     states = list(workflow.states)
     sql = f"{_with(ctes)}SELECT {select}state, count(*) FROM {source} WHERE {where}{group}"
@@ -299,13 +328,17 @@ def state_counts(
 
 
 def _overdue(
-    workflow: Workflow, as_of: dt.date, years: Sequence[int] | None, select: str, rest: str
+    workflow: Workflow,
+    as_of: dt.date,
+    scope: tuple[Sequence[int] | None, Sequence[str] | None],
+    select: str,
+    rest: str,
 ) -> tuple[str, list[object]]:
     """(SQL, parameters) selecting ``select`` from the tasks overdue on ``as_of`` as recorded
     at the end of that day, then ``rest`` (grouping, order)."""
-    where, params = _where(years)
+    where, params = _where(*scope)
     states = workflow.states[: workflow.states.index(workflow.reported_state)]  # open ones
-    ctes, source, first = _source(as_of, years, ("agency_now",), "due")
+    ctes, source, first = _source(as_of, scope, ("agency_now",), "due")
     sql = f"""
         {_with(ctes)}SELECT {select} FROM {source}
         WHERE {where} AND due < {AS_OF_DAY} AND state IN ({", ".join("?" * len(states))}) {rest}
@@ -319,16 +352,18 @@ def overdue(
     as_of: dt.date,
     *,
     years: Sequence[int] | None = None,
+    periods: Sequence[str] | None = None,
 ) -> list[Overdue]:
     """Tasks overdue on ``as_of`` as recorded at the end of that day (state, due date and agency
     of that day), most days late first, then by task id."""
     select = (
         f"id, year, {AGENCY_COLUMN}, COALESCE(area, duty), due, state, "
-        f"CAST(julianday({AS_OF_DAY}) - julianday(due) AS INTEGER) AS late"
+        f"CAST(julianday({AS_OF_DAY}) - julianday(due) AS INTEGER) AS late, period"
     )
-    rows = store.query(*_overdue(workflow, as_of, years, select, "ORDER BY late DESC, id"))
+    order = "ORDER BY late DESC, id"
+    rows = store.query(*_overdue(workflow, as_of, (years, periods), select, order))
     return [
-        Overdue(r[0], int(r[1]), r[2], r[3], dt.date.fromisoformat(r[4]), r[5], int(r[6]))
+        Overdue(r[0], int(r[1]), r[2], r[3], dt.date.fromisoformat(r[4]), r[5], int(r[6]), r[7])
         for r in rows
     ]
 
@@ -351,6 +386,7 @@ def overdue_by_agency(
     as_of: dt.date,
     *,
     years: Sequence[int] | None = None,
+    periods: Sequence[str] | None = None,
 ) -> list[OverdueAgency]:
     """Agencies with overdue tasks on ``as_of`` as recorded at the end of that day (as
     ``overdue``): count and longest delay, by agency code."""
@@ -358,7 +394,7 @@ def overdue_by_agency(
         f"{AGENCY_COLUMN}, count(*), CAST(max(julianday({AS_OF_DAY}) - julianday(due)) AS INTEGER)"
     )
     rest = f"GROUP BY {AGENCY_COLUMN} ORDER BY {AGENCY_COLUMN}"
-    rows = store.query(*_overdue(workflow, as_of, years, select, rest))
+    rows = store.query(*_overdue(workflow, as_of, (years, periods), select, rest))
     return [OverdueAgency(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
@@ -367,16 +403,21 @@ GRID_STATUSES: tuple[str, ...] = ("on_time", "late", "missing", "not_due", "no_d
 
 
 def agency_year_grid(
-    store: Store, as_of: dt.date, *, years: Sequence[int] | None = None
+    store: Store,
+    as_of: dt.date,
+    *,
+    years: Sequence[int] | None = None,
+    periods: Sequence[str] | None = None,
 ) -> dict[tuple[str, int], str]:
     """The worst status of each (agency, year) with tasks, as of ``as_of``; a task counts for
     the agency that held it on its due date, as in ``rates``.
 
     ``missing`` (a report not received after its due date) > ``late`` (received late) >
     ``not_due`` (not received, due date not passed) > ``on_time``; ``no_deadline`` when none of the
-    agency's tasks that year has a due date. Absent pairs had no task.
+    agency's tasks that year has a due date. Absent pairs had no task. Only the tasks of
+    ``periods`` count when given.
     """
-    where, params = _where(years)
+    where, params = _where(years, periods)
     sql = f"""
         SELECT {AGENCY_ON_DUE} AS holder, year,
             CASE

@@ -83,14 +83,22 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def task_results(store: Store, year: int) -> Iterator[TaskResultRow]:
-    """The tasks of ``year``, by id, streamed."""
+def _of(year: int, period: str | None, prefix: str = "") -> tuple[str, list[object]]:
+    """(SQL condition, parameters): the tasks of ``year``, and of ``period`` when given."""
+    if period is None:
+        return f"{prefix}year = ?", [year]
+    return f"{prefix}year = ? AND {prefix}period = ?", [year, period]
+
+
+def task_results(store: Store, year: int, period: str | None = None) -> Iterator[TaskResultRow]:
+    """The tasks of ``year`` (of ``period`` when given), by id, streamed."""
+    where, params = _of(year, period)
     rows = store.query(
         f"""SELECT id, COALESCE(area, duty), {AGENCY_COLUMN}, state, due,
                    substr(reported_at, 1, 10), days_late, json_extract(report, '$.summary'), rating,
                    json_extract(report, '$.indicators'), original_agency
-            FROM tasks WHERE year = ? ORDER BY id""",
-        (year,),
+            FROM tasks WHERE {where} ORDER BY id""",
+        params,
     )
     for r in rows:
         yield TaskResultRow(
@@ -108,17 +116,20 @@ def task_results(store: Store, year: int) -> Iterator[TaskResultRow]:
         )
 
 
-def shortfalls(store: Store, year: int, on: dt.date) -> Iterator[ShortfallRow]:
-    """The tasks of ``year`` with a due date reported late, or not reported and due before
-    ``on``, streamed."""
+def shortfalls(
+    store: Store, year: int, on: dt.date, period: str | None = None
+) -> Iterator[ShortfallRow]:
+    """The tasks of ``year`` (of ``period`` when given) with a due date reported late, or not
+    reported and due before ``on``, streamed."""
+    where, params = _of(year, period)
     rows = store.query(
         f"""SELECT {AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
                    reported_at IS NULL,
                    CAST(julianday(?) - julianday(due) AS INTEGER), original_agency
             FROM tasks
-            WHERE year = ? AND due IS NOT NULL
+            WHERE {where} AND due IS NOT NULL
               AND (days_late > 0 OR (reported_at IS NULL AND due < ?))""",
-        (on.isoformat(), year, on.isoformat()),
+        (on.isoformat(), *params, on.isoformat()),
     )
     for agency, unit, due, days, absent, overdue, original in rows:
         yield ShortfallRow(
@@ -131,19 +142,22 @@ def shortfalls(store: Store, year: int, on: dt.date) -> Iterator[ShortfallRow]:
         )
 
 
-def remarks(store: Store, year: int, triggers: Sequence[str]) -> Iterator[RemarkRow]:
-    """The applied events of ``triggers`` (comments) on the tasks of ``year``, oldest first,
-    streamed."""
+def remarks(
+    store: Store, year: int, triggers: Sequence[str], period: str | None = None
+) -> Iterator[RemarkRow]:
+    """The applied events of ``triggers`` (comments) on the tasks of ``year`` (of ``period``
+    when given), oldest first, streamed."""
     if not triggers:
         return
+    where, params = _of(year, period, "t.")
     rows = store.query(
         f"""SELECT e.actor, e.task_id, COALESCE(t.area, t.duty), substr(e.at, 1, 10),
                    json_extract(e.payload, '$.text')
             FROM events e JOIN tasks t ON t.id = e.task_id
             WHERE e.trigger IN ({", ".join("?" * len(triggers))}) AND e.outcome = 'applied'
-              AND t.year = ?
+              AND {where}
             ORDER BY e.seq""",
-        (*triggers, year),
+        (*triggers, *params),
     )
     for r in rows:
         yield RemarkRow(
