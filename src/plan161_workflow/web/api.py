@@ -20,7 +20,7 @@ from plan161_workflow.errors import PayloadError, PermissionDenied
 from plan161_workflow.model.task import cycle_id
 from plan161_workflow.reporting.ical import agency_calendar
 from plan161_workflow.reporting.output import make_report
-from plan161_workflow.reporting.plan_view import plan_json
+from plan161_workflow.reporting.plan_view import period_json, plan_json
 from plan161_workflow.reporting.status import status_data
 from plan161_workflow.web import schemas as s
 from plan161_workflow.web.auth import Caller, ReadOnlyToken, api_caller
@@ -30,6 +30,14 @@ from plan161_workflow.web.runner import Runner
 READ = documented(400, 401, 404, 422, 503)
 WRITE = documented(400, 401, 403, 404, 409, 412, 413, 422, 423, 503)
 Year = Annotated[int, Path(ge=1900, le=2200, description="Reporting year.")]
+Period = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="A reporting period of the year: an id (2026S1, 2026Q2, 2026) or a period "
+        "series with one period that year (GET /cycles/{year}/periods lists them).",
+    ),
+]
 AsOf = Annotated[
     str | None,
     Query(
@@ -125,22 +133,33 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
             raise PermissionDenied(who.agency, "open_cycle", cycle_id(body.year), [holder])
         return [s.task_out(t) for t in await runner(engine.open_cycle, body.year)]
 
+    @router.get("/cycles/{year}/periods", responses=READ, tags=["cycles"])
+    async def periods(year: Year, who: Who) -> list[dict[str, Any]]:
+        """The reporting periods of a year under its cycle's rules, by data cut-off: id, series,
+        kind, label, start, end, cut-off and due date of the consolidated report."""
+        return [period_json(p) for p in await runner(engine.periods, year)]
+
     @router.get("/cycles/{year}/status", responses=READ, tags=["cycles"])
-    async def status(year: Year, who: Who, as_of: AsOf = None) -> dict[str, Any]:
-        """The cycle at a glance as recorded at the end of a day: counts by state, reporting and
-        on-time rates per agency and area, overdue agencies (``plan161 status --json``)."""
-        return await runner(status_data, engine, year, day(as_of, today()))
+    async def status(
+        year: Year, who: Who, as_of: AsOf = None, period: Period = None
+    ) -> dict[str, Any]:
+        """The cycle (or one period of it) at a glance as recorded at the end of a day: counts
+        by state, reporting and on-time rates per agency and area, overdue agencies (``plan161
+        status --json``)."""
+        return await runner(status_data, engine, year, day(as_of, today()), period)
 
     @router.get("/cycles/{year}/consolidations", responses=READ, tags=["consolidation"])
-    async def consolidations(year: Year, who: Who) -> list[dict[str, Any]]:
-        """The consolidation records of a year, oldest first."""
-        return [c.to_json() for c in await runner(engine.consolidations, year)]
+    async def consolidations(year: Year, who: Who, period: Period = None) -> list[dict[str, Any]]:
+        """The consolidation records of a year (of one period), oldest first."""
+        return [c.to_json() for c in await runner(engine.consolidations, year, period)]
 
     @router.post("/cycles/{year}/consolidate", responses=WRITE, tags=["consolidation"])
     async def consolidate(year: Year, body: s.ConsolidateIn, who: Writer) -> dict[str, Any]:
         """Consolidate the reported tasks of a year as the caller (the consolidating agency),
         waiving the missing reports of the agencies in ``waive`` (409 lists what is missing)."""
-        done = await runner(engine.consolidate, year, actor=who.agency, waive=body.waive)
+        done = await runner(
+            engine.consolidate, year, period=body.period, actor=who.agency, waive=body.waive
+        )
         return done.to_json()
 
     @router.post("/cycles/{year}/close", responses=WRITE, status_code=204, tags=["cycles"])
@@ -160,10 +179,14 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
         who: Who,
         fmt: Annotated[Literal["html", "md", "json"], Query(alias="format")] = "html",
         lang: Literal["vi", "en"] = "vi",
+        period: Period = None,
     ) -> Response:
-        """The consolidated report of a year as the consolidating agency sends it: one
-        self-contained HTML page, Markdown or JSON."""
-        _, text = await runner(make_report, engine, year, today(), fmt=fmt, lang=lang)
+        """The consolidated report of a year's period as the consolidating agency sends it: one
+        self-contained HTML page, Markdown or JSON (``period`` may be left out when the plan
+        has a single period)."""
+        _, text = await runner(
+            make_report, engine, year, today(), fmt=fmt, lang=lang, period=period
+        )
         media = {"html": "text/html", "md": "text/markdown", "json": "application/json"}[fmt]
         name = f"bao-cao-{year}.{fmt}"
         return Response(
@@ -180,11 +203,12 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
         agency: Annotated[str | None, Query(max_length=200)] = None,
         area: Annotated[str | None, Query(max_length=200)] = None,
         duty: Annotated[str | None, Query(max_length=200)] = None,
+        period: Period = None,
         offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> s.TaskPage:
         """Tasks matching every filter given, by year and id, a page at a time."""
-        found = await runner(engine.tasks, year, state, agency, area, duty)
+        found = await runner(engine.tasks, year, state, agency, area, duty, period)
         page = found[offset : offset + limit]
         after = offset + len(page)
         return s.TaskPage(

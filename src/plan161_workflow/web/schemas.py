@@ -18,10 +18,12 @@ Json = dict[str, Any]
 
 
 class TaskOut(BaseModel):
-    """A task. Its ``id`` is ``YEAR/UNIT/AGENCY`` (it contains ``/``)."""
+    """A task. Its ``id`` is ``PERIOD/UNIT/AGENCY`` (it contains ``/``; a yearly period's id is
+    the year)."""
 
     id: str
     year: int
+    period: str
     area: str | None
     duty: str | None
     unit: str
@@ -73,6 +75,12 @@ class ConsolidateIn(BaseModel):
     """Consolidate a cycle, waiving the named agencies' missing reports."""
 
     waive: list[str] = Field(default_factory=list, max_length=1000)
+    period: str | None = Field(
+        default=None,
+        max_length=64,
+        description="The period consolidated (an id such as 2026S1, or a series with one "
+        "period that year); may be left out when the plan has a single period.",
+    )
 
 
 class CycleIn(BaseModel):
@@ -167,6 +175,7 @@ def task_out(t: Task) -> TaskOut:
     return TaskOut(
         id=t.id,
         year=t.year,
+        period=t.period,
         area=t.area,
         duty=t.duty,
         unit=t.unit,
