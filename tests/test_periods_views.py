@@ -9,11 +9,13 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from plan161_workflow import Engine, PayloadError, load_rules
 from plan161_workflow.cli import main
 from plan161_workflow.clock import FakeClock
+from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.reporting.report import build_report, report_json
 from plan161_workflow.reporting.status import status_data
 
@@ -124,3 +126,19 @@ def test_the_cli_status_and_report_take_the_period(
     assert "Traceback" not in err
     assert main(["status", "--db", db, "--year", "2026", "--period", "2026S2"]) == 1
     assert "2026S2" in capsys.readouterr().err
+
+
+def test_the_change_feed_carries_the_period(eng: Engine) -> None:
+    schema = json.loads(
+        (Path(__file__).parents[1] / "docs" / "change-feed.schema.json").read_text("utf-8")
+    )
+    validator = jsonschema.Draft202012Validator(schema)
+    periods = {t.id: t.period for t in eng.tasks(year=2026)}
+    consolidated = []
+    for change in eng.changes(limit=1000):
+        validator.validate(CONVERTER.unstructure(change))
+        if change.task_id in periods:  # a task's id starts with its period id
+            assert change.task_id.split("/")[0] == periods[change.task_id]
+        if change.trigger == "consolidate_cycle":
+            consolidated.append(change.payload["period"])
+    assert consolidated == ["2026S1", "2026"]
