@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from plan161_workflow.clock import in_vietnam
 from plan161_workflow.errors import PayloadError, Plan161Error
+from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.reporting.labels import state_name
 from plan161_workflow.reporting.output import make_report
 from plan161_workflow.reporting.render_html import figures
@@ -223,26 +224,39 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
         return go(request, f"/tasks/{quote(task_id)}?done={quote(trigger)}")
 
     @router.get("/cycles/{year}", response_model=None)
-    async def dashboard(request: Request, year: int, done: str = "") -> Response:
+    async def dashboard(request: Request, year: int, done: str = "", period: str = "") -> Response:
         who = await signed_in(request)
         if who is None:
             return to_login(request)
-        return await _dashboard(request, who, year, done=done)
+        return await _dashboard(request, who, year, period, done=done)
+
+    def shown_period(year: int, asked: str) -> tuple[PeriodInstance, list[PeriodInstance]]:
+        """The period a dashboard shows (the one asked for; else the latest whose data were
+        cut off by today, or the first), and every period of the year."""
+        periods = engine.periods(year)
+        if asked:
+            return engine.period_of(year, asked), periods
+        ended = [p for p in periods if p.cutoff <= today()]
+        return (ended[-1] if ended else periods[0]), periods
 
     async def _dashboard(
-        request: Request, who: Caller, year: int, status: int = 200, **ctx: Any
+        request: Request, who: Caller, year: int, asked: str, status: int = 200, **ctx: Any
     ) -> HTMLResponse:
         lang = lang_of(request)
         try:
-            data = await runner(status_data, engine, year, today())
-            doc = await runner(build_report, engine, year, on=today(), lang=lang)
+            period, periods = await runner(shown_period, year, asked)
+            data = await runner(status_data, engine, year, today(), period.id)
+            doc = await runner(build_report, engine, year, on=today(), period=period.id, lang=lang)
             reported = await runner(
-                engine.tasks, year, engine.cycle_book(year).plan.workflow.reported_state
+                engine.tasks,
+                year,
+                engine.cycle_book(year).plan.workflow.reported_state,
+                period=period.id,
             )
         except Plan161Error as exc:
             return await page(request, who, "error.html", 404, message=str(exc))
         try:
-            _, unready = await runner(engine.consolidation_candidates, year)
+            _, unready = await runner(engine.consolidation_candidates, year, period.id)
         except Plan161Error:
             unready = []  # a closed cycle: nothing left to waive
         missing = sorted({t.agency for t in unready})
@@ -252,6 +266,8 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
             "dashboard.html",
             status,
             year=year,
+            period=period,
+            periods=periods if len(periods) > 1 else [],
             data=data,
             charts=Markup(figures(doc)),
             reported=reported,
@@ -264,6 +280,7 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
         request: Request,
         year: int,
         csrf: str = Form(""),
+        period: str = Form(""),
         waive: Annotated[list[str] | None, Form()] = None,
     ) -> Response:
         who = await signed_in(request)
@@ -271,19 +288,33 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
             return to_login(request)
         try:
             checked(who, csrf)
-            await runner(engine.consolidate, year, actor=who.agency, waive=waive or [])
+            await runner(
+                engine.consolidate,
+                year,
+                period=period or None,
+                actor=who.agency,
+                waive=waive or [],
+            )
         except Plan161Error as exc:
-            return await _dashboard(request, who, year, 422, error=str(exc))
-        return go(request, f"/cycles/{year}?done=consolidate")
+            return await _dashboard(request, who, year, period, 422, error=str(exc))
+        return go(request, f"/cycles/{year}?done=consolidate&period={quote(period)}")
 
     @router.get("/cycles/{year}/report.{fmt}", response_model=None)
-    async def download(request: Request, year: int, fmt: Literal["html", "md", "json"]) -> Response:
+    async def download(
+        request: Request, year: int, fmt: Literal["html", "md", "json"], period: str = ""
+    ) -> Response:
         who = await signed_in(request)
         if who is None:
             return to_login(request)
         try:
             _, body = await runner(
-                make_report, engine, year, today(), fmt=fmt, lang=lang_of(request)
+                make_report,
+                engine,
+                year,
+                today(),
+                fmt=fmt,
+                lang=lang_of(request),
+                period=period or None,
             )
         except Plan161Error as exc:
             return await page(request, who, "error.html", 404, message=str(exc))
