@@ -123,7 +123,15 @@ def test_a_working_day_reminder_skips_tet(plan: Plan, clock: FakeClock) -> None:
     engine.open_cycle(2025)
 
     assert engine.notices(D(2025, 1, 24)) == [
-        Notice("2025/T.1/so-ldtbxh", "so-ldtbxh", D(2025, 1, 24), -1, D(2025, 2, 3), "so-ldtbxh")
+        Notice(
+            "2025/T.1/so-ldtbxh",
+            "so-ldtbxh",
+            D(2025, 1, 24),
+            -1,
+            D(2025, 2, 3),
+            "so-ldtbxh",
+            "working_days",
+        )
     ]
     assert engine.notices(D(2025, 2, 2)) == []
     assert engine.notices(D(2025, 1, 31)) == []

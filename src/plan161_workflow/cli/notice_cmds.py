@@ -8,8 +8,9 @@ import json
 import attrs
 import click
 
-from plan161_workflow.cli.base import DATE, DB_OPTION, cli, open_engine, plural
+from plan161_workflow.cli.base import DATE, DB_OPTION, cli, open_engine
 from plan161_workflow.clock import system_clock, today
+from plan161_workflow.reporting.labels import day_count
 
 
 @cli.command()
@@ -47,7 +48,7 @@ def notices(db: str, as_of: dt.date | None, as_json: bool) -> int:
             kind = "escalation" if n.is_escalation else "reminder"
             click.echo(
                 f"{n.on}  {kind:<10} to {n.to:<18} {n.task_id} (due {n.due}; "
-                f"{abs(n.days)} {plural(n.days, 'day')} {'after' if n.days > 0 else 'before'}, "
+                f"{day_count(n.days, n.day_unit, 'en')} {'after' if n.days > 0 else 'before'}, "
                 f"held by {n.agency})"
             )
     if not as_json:

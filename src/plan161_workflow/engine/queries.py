@@ -228,8 +228,18 @@ class Queries(EngineBase):
                 assert task.due is not None
                 for reminder in reminders[task.due.isoformat()]:
                     for to in self._recipients(book, reminder.to, task, day):
-                        out.append(Notice(task.id, to, day, reminder.days, task.due, task.agency))
-        return sorted(out, key=lambda n: (n.days, n.task_id, n.to))
+                        out.append(
+                            Notice(
+                                task.id,
+                                to,
+                                day,
+                                reminder.days,
+                                task.due,
+                                task.agency,
+                                reminder.unit,
+                            )
+                        )
+        return sorted(out, key=lambda n: (n.days, n.day_unit, n.task_id, n.to))
 
     def _cycles_as_of(self, day: dt.date) -> list[dict[str, Any]]:
         """Cycles open by the end of ``day`` (``store.asof.cycles_as_of``), by year."""

@@ -8,6 +8,8 @@ from typing import Any
 
 import attrs
 
+from plan161_workflow.model.plan import DayUnit
+
 _CHANGING = frozenset({"state", "agency", "report", "reported_at", "days_late", "rating"})
 """Task fields a workflow change sets (``Task.changed`` builds these directly)."""
 
@@ -139,6 +141,8 @@ class Notice:
     """The task's due date."""
     agency: str
     """The task's responsible agency."""
+    day_unit: DayUnit = "calendar_days"
+    """What ``days`` counts: calendar days or working days (the reminder rule's unit)."""
 
     @property
     def is_escalation(self) -> bool:

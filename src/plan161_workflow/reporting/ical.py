@@ -27,10 +27,10 @@ import icalendar
 from plan161_workflow.calendar import WorkingCalendar, reminder_date
 from plan161_workflow.errors import NotFound
 from plan161_workflow.hints import suggest
-from plan161_workflow.model.plan import Area, Duty, Plan
+from plan161_workflow.model.plan import Area, DayUnit, Duty, Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.reporting.escape import one_line
-from plan161_workflow.reporting.labels import TEXT, agency_name, in_place_of
+from plan161_workflow.reporting.labels import TEXT, agency_name, day_count, in_place_of
 from plan161_workflow.workflow.cycle_plan import plan_tasks
 from plan161_workflow.workflow.succession import SuccessionIndex
 
@@ -143,7 +143,7 @@ def _event(
     leads: str,
     successions: str,
     stamp: dt.datetime,
-    offsets: Sequence[tuple[int, dt.date]],
+    offsets: Sequence[tuple[int, DayUnit, dt.date]],
 ) -> icalendar.Event:
     verb = "Hạn báo cáo" if share.role == "lead" else "Phối hợp báo cáo"
     deadline = plan.deadline(unit.deadline) if unit.deadline else None
@@ -168,13 +168,11 @@ def _event(
     event.add("description", "\n".join(one_line(line) for line in lines))
     event.add("categories", ["plan161", one_line(unit.id)])
     event.add("transp", "TRANSPARENT")
-    for days, day in offsets:
+    for days, day_unit, day in offsets:
         alarm = icalendar.Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add(
-            "description",
-            one_line(f"Còn {-days} ngày: {verb.lower()} {unit.id} năm {year}{instead}"),
-        )
+        left = f"Còn {day_count(days, day_unit, 'vi')}"
+        alarm.add("description", one_line(f"{left}: {verb.lower()} {unit.id} năm {year}{instead}"))
         alarm.add("trigger", (day - due) + dt.timedelta(hours=ALARM_HOUR))
         event.add_component(alarm)
     return event
@@ -216,8 +214,8 @@ def agency_calendar(
     working = WorkingCalendar(plan.calendar, plan.info.years)
     succession = SuccessionIndex(plan)
     units = {u.id: u for u in plan.units()}
-    negative = sorted({r.days for r in plan.reminders if r.days < 0})
-    by_days = {r.days: r for r in plan.reminders if r.days < 0}
+    # one alarm per distinct (days, unit): 5 calendar days and 5 working days are two alarms
+    before = sorted({(r.days, r.unit): r for r in plan.reminders if r.days < 0}.items())
     name = plan.agency(agency).name
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
@@ -252,7 +250,7 @@ def agency_calendar(
             if due is None:
                 skipped.append((year, unit))
                 continue
-            offsets = [(d, reminder_date(due, by_days[d], working)) for d in negative]
+            offsets = [(d, u, reminder_date(due, r, working)) for (d, u), r in before]
             leads = _leads_line(plan, holders)
             for share in shares:
                 steps = {c: succession.chain(c, day, unit=unit) for c in share.instead}

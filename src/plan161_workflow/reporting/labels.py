@@ -13,7 +13,7 @@ from typing import Literal
 
 from plan161_workflow.errors import PayloadError
 from plan161_workflow.model.period import PeriodInstance
-from plan161_workflow.model.plan import Plan, Workflow
+from plan161_workflow.model.plan import DayUnit, Plan, Workflow
 
 Lang = Literal["vi", "en"]
 LANGS: tuple[str, ...] = ("vi", "en")
@@ -259,6 +259,16 @@ def check_lang(lang: str) -> Lang:
     if lang not in LANGS:
         raise PayloadError(f"language {lang!r}: expected one of {', '.join(LANGS)}")
     return "vi" if lang == "vi" else "en"
+
+
+def day_count(count: int, unit: DayUnit, lang: Lang) -> str:
+    """``5 ngày làm việc`` / ``5 working days``, ``1 day``: a count of days (its sign dropped)
+    that says working days when it counts working days, as a reminder must."""
+    n = abs(count)
+    if lang == "vi":
+        return f"{n} ngày làm việc" if unit == "working_days" else f"{n} ngày"
+    word = "day" if n == 1 else "days"
+    return f"{n} working {word}" if unit == "working_days" else f"{n} {word}"
 
 
 def in_place_of(name: str, text: dict[str, str]) -> str:
