@@ -69,7 +69,8 @@ def test_a_working_day_notice_carries_its_unit_and_the_cli_says_working_days(
     assert "7 working days before" in line
     text = run("--as-of", calendar_day.isoformat())
     line = next(x for x in text.splitlines() if TASK in x)
-    assert "5 days before" in line and "working" not in line
+    assert "5 days before" in line
+    assert "working" not in line
     rows = [json.loads(x) for x in run("--as-of", working_day.isoformat(), "--json").splitlines()]
     assert {r["day_unit"] for r in rows} == {"working_days"}
 
