@@ -260,7 +260,11 @@ def test_escalations_after_the_last_day_go_to_the_consolidator_then_the_evaluato
 
     after_one = engine.notices(D(2024, 12, 1))
     assert len(after_one) == 31
-    assert Counter(n.to for n in after_one) == {"so-ldtbxh": 31}
+    # The consolidator's own late tasks escalate to the agency it reports to, not to itself.
+    own = {n.task_id for n in after_one if n.agency == "so-ldtbxh"}
+    assert len(own) == 3
+    assert {n.task_id for n in after_one if n.to == "ubnd-tinh"} == own
+    assert Counter(n.to for n in after_one) == {"so-ldtbxh": 28, "ubnd-tinh": 3}
     assert {(n.days, n.is_escalation) for n in after_one} == {(1, True)}
     assert len({n.task_id for n in after_one}) == 31
 
@@ -306,6 +310,7 @@ def test_reminders_follow_a_shifted_due_date(plan: Plan, clock: FakeClock) -> No
 
     assert len(engine.notices(D(2024, 11, 22))) == 31
     assert {n.days for n in engine.notices(D(2024, 11, 28))} == {-1}
-    assert {n.to for n in engine.notices(D(2024, 11, 30))} == {"so-ldtbxh"}
+    # to the consolidator, except its own tasks: those go to the agency it reports to
+    assert {n.to for n in engine.notices(D(2024, 11, 30))} == {"so-ldtbxh", "ubnd-tinh"}
     assert {n.to for n in engine.notices(D(2024, 12, 14))} == {"ubnd-tinh"}
     assert engine.notices(D(2024, 11, 23)) == []

@@ -131,7 +131,8 @@ def permitted(task: Task, trigger: str, actor: str) -> bool:
     if role == "coordinating":
         return actor in task.coordinating
     if role == "consolidator":
-        return actor == "so-ldtbxh"
+        # the consolidator's own tasks answer to the PPC (it is not its own subordinate)
+        return actor == ("ubnd-tinh" if task.agency == "so-ldtbxh" else "so-ldtbxh")
     if role == "evaluator":
         return actor == "ubnd-tinh"
     assert role == "participant"
@@ -156,7 +157,7 @@ def right_actor(task: Task, trigger: str) -> str:
         return task.coordinating[0] if task.coordinating else task.agency
     return {
         "responsible": task.agency,
-        "consolidator": "so-ldtbxh",
+        "consolidator": "ubnd-tinh" if task.agency == "so-ldtbxh" else "so-ldtbxh",
         "evaluator": "ubnd-tinh",
         "participant": "ubmttq-tinh",
     }[role]

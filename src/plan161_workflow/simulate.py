@@ -187,7 +187,7 @@ class _Year:
     def actor(self, step: Step, task: Task) -> str:
         """Who fires ``step`` on ``task`` now: the holder of the step's role."""
         if step.role in ("consolidator", "evaluator"):
-            return self.holder(step.role)
+            return self.engine.holder(step.role, today(self.clock.now), year=self.year, task=task)
         if step.role == "coordinating" and task.coordinating:
             return self.holding(task.coordinating[0], task)
         if step.role in ("overseer", "participant"):

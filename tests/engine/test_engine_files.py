@@ -79,7 +79,7 @@ CHILD = textwrap.dedent(
         ("2024/II.1/so-gddt", "contribute", dict(actor="so-tp", text="phối hợp")),
         ("2024/II.1/so-gddt", "submit", dict(actor="so-gddt", report={"summary": "xong"})),
         ("2024/II.1/so-gddt", "evaluate", dict(actor="so-ldtbxh", rating="hoan-thanh")),
-        ("2024/II.2/so-ldtbxh", "reassign", dict(actor="so-ldtbxh", agency="so-yt")),
+        ("2024/II.2/so-ldtbxh", "reassign", dict(actor="ubnd-tinh", agency="so-yt")),
         ("2024/II.2/so-ldtbxh", "submit", dict(actor="so-yt", report={"summary": "Sở Y tế"})),
         ("2024/II.2/so-ldtbxh", "consolidate", dict(actor="so-ldtbxh")),
         ("2024/II.2/so-ldtbxh", "evaluate", dict(actor="ubnd-tinh", rating="hoan-thanh-tot")),

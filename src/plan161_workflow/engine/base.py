@@ -139,15 +139,22 @@ class EngineBase:
         *,
         year: int | None = None,
         unit: str | None = None,
+        task: Task | None = None,
     ) -> str:
-        """Who acts on day ``on``: for a plan role (``consolidator``, ``evaluator``) its holder;
-        for an agency code, the agency holding its duty (``unit``: an area or duty id), following
+        """Who acts on day ``on``: for a plan role (``consolidator``, ``evaluator``) its holder,
+        or for ``task`` the agency that plays the role on it (the consolidator's own tasks go to
+        ``reports_to``, which is also a role here: the agency the consolidator answers to); for
+        an agency code, the agency holding its duty (``unit``: an area or duty id), following
         successors. ``year`` picks the rules of that cycle (default: the current rules).
         """
         code_or_role = inputs.text(code_or_role, "code_or_role")
         on = inputs.day(on, "on")
         book = self.cycle_book(inputs.whole(year, "year")) if year is not None else self.book
         if code_or_role in ("consolidator", "evaluator"):
+            if task is not None:
+                return book.acting(code_or_role, task, on)
+            return book.holder(code_or_role, on)
+        if code_or_role == "reports_to":
             return book.holder(code_or_role, on)
         role = "recipient" if code_or_role in book.plan.roles.recipients else None
         return book.succession.holder(code_or_role, on, role=role, unit=unit)

@@ -311,6 +311,10 @@ class Roles:
     """Agencies that may read and comment only."""
     recipients: tuple[str, ...] = ()
     """Agencies that receive the consolidated report."""
+    reports_to: str | None = None
+    """Agency the consolidator answers to for its own duties (the PPC): it reviews, sends back
+    and grades the consolidator's own reports, and receives its escalations, since a consolidator
+    is not its own subordinate. Absent: the plan's issuer."""
 
 
 @attrs.frozen
@@ -426,6 +430,12 @@ class Plan:
     """Reminder and escalation notices."""
     periods: tuple[Period, ...] = ()
     """Reporting period series; none declared means one implicit yearly period."""
+
+    @property
+    def reports_to(self) -> str:
+        """The agency the consolidator answers to for its own duties (``roles.reports_to``, else
+        the plan's issuer)."""
+        return self.roles.reports_to or self.info.issuer
 
     def agency(self, code: str) -> Agency:
         """The agency with this code.

@@ -187,6 +187,13 @@ class Report:
     """Data of the charts."""
     text: dict[str, str]
     """Every label in the report's language."""
+    own_late: tuple[Shortfall, ...] = ()
+    """The issuing body's own reports received late: it accounts for them to the agency it
+    reports to, and does not list itself among the agencies it urges (``late``)."""
+    own_missing: tuple[Shortfall, ...] = ()
+    """The issuing body's own reports not received after their due date."""
+    own_heading: str = ""
+    """Heading of the part on the issuing body's own tasks (empty when it has none late)."""
 
 
 def agency_label(item: TaskResult | Shortfall, text: dict[str, str]) -> str:

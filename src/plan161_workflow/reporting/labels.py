@@ -35,6 +35,7 @@ TEXT: dict[str, dict[str, str]] = {
         "shortfalls": "II. CƠ QUAN, ĐƠN VỊ BÁO CÁO CHẬM HOẶC CHƯA BÁO CÁO",
         "late": "1. Báo cáo chậm",
         "missing": "2. Chưa gửi báo cáo",
+        "own": "3. Nhiệm vụ do {issuer} chủ trì thực hiện (báo cáo {superior})",
         "difficulties": "III. KHÓ KHĂN, VƯỚNG MẮC, Ý KIẾN CỦA CÁC CƠ QUAN",
         "proposals": "IV. ĐỀ XUẤT, KIẾN NGHỊ",
         "generated": (
@@ -92,6 +93,10 @@ TEXT: dict[str, dict[str, str]] = {
             "Đề nghị các cơ quan, đơn vị báo cáo chậm ({names}) gửi báo cáo đúng thời hạn trong"
             " các kỳ tiếp theo."
         ),
+        "p_late_last": (
+            "Đề nghị các cơ quan, đơn vị báo cáo chậm ({names}) rút kinh nghiệm về việc chấp hành"
+            " thời hạn báo cáo."
+        ),
         "p_no_deadline": "Đề nghị xác định thời hạn báo cáo cho các nhiệm vụ: {ids}.",
         "p_remarks": (
             "Đề nghị các cơ quan liên quan tiếp thu, giải trình các ý kiến nêu tại mục III."
@@ -115,6 +120,7 @@ TEXT: dict[str, dict[str, str]] = {
         "shortfalls": "II. AGENCIES LATE OR MISSING",
         "late": "1. Late reports",
         "missing": "2. Reports not received",
+        "own": "3. Tasks {issuer} leads itself (reported to {superior})",
         "difficulties": "III. DIFFICULTIES AND REMARKS RAISED",
         "proposals": "IV. PROPOSALS",
         "generated": (
@@ -169,6 +175,10 @@ TEXT: dict[str, dict[str, str]] = {
         "p_late": (
             "We propose that the agencies that reported late ({names}) report on time in the"
             " coming cycles."
+        ),
+        "p_late_last": (
+            "We propose that the agencies that reported late ({names}) draw lessons on keeping"
+            " to reporting deadlines."
         ),
         "p_no_deadline": "We propose that reporting deadlines be set for: {ids}.",
         "p_remarks": (

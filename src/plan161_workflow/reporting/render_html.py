@@ -267,6 +267,19 @@ def render_html(report: Report) -> str:
         _shortfalls(report, report.late, "days_late"),
         f"<h3>{_e(text['missing'])}</h3>",
         _shortfalls(report, report.missing, "days_overdue"),
+        *(
+            [
+                f"<h3>{_e(report.own_heading)}</h3>",
+                *([_shortfalls(report, report.own_late, "days_late")] if report.own_late else []),
+                *(
+                    [_shortfalls(report, report.own_missing, "days_overdue")]
+                    if report.own_missing
+                    else []
+                ),
+            ]
+            if report.own_heading
+            else []
+        ),
         f"<h2>{_e(text['difficulties'])}</h2>",
         _remarks(report),
         f"<h2>{_e(text['proposals'])}</h2>",

@@ -141,6 +141,12 @@ def render_md(report: Report) -> str:
     out += _shortfalls(report, report.late, "days_late")
     out += [f"### {_head(text['missing'])}", ""]
     out += _shortfalls(report, report.missing, "days_overdue")
+    if report.own_heading:
+        out += [f"### {_head(report.own_heading)}", ""]
+        if report.own_late:
+            out += _shortfalls(report, report.own_late, "days_late")
+        if report.own_missing:
+            out += _shortfalls(report, report.own_missing, "days_overdue")
     out += [f"## {_head(text['difficulties'])}", ""]
     if not report.remarks:
         out += [_cell(text["none"]), ""]

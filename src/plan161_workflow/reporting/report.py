@@ -145,6 +145,7 @@ def _in_place_of(
 def _shortfalls(
     engine: Engine, year: int, period: str, on: dt.date, lang: Lang, plans: Sequence[Plan]
 ) -> tuple[list[Shortfall], list[Shortfall]]:
+    """Reports received late, and not received after their due date, by ``on``."""
     waived = {a for rec in engine.consolidations(year, period) for a in rec.waived}
     late: list[Shortfall] = []
     missing: list[Shortfall] = []
@@ -169,6 +170,12 @@ def _shortfalls(
             )
         )
     return late, missing
+
+
+def _own(items: list[Shortfall], issuer: str) -> tuple[list[Shortfall], tuple[Shortfall, ...]]:
+    """``items`` of other agencies, and those of the issuing body itself: it is not its own
+    subordinate, so it never urges itself; it accounts for its own to the agency above it."""
+    return [s for s in items if s.agency != issuer], tuple(s for s in items if s.agency == issuer)
 
 
 def _remarks(
@@ -239,7 +246,9 @@ def _proposals(
     lang: Lang,
     report: dict[str, Any],
     plans: Sequence[Plan],
+    final: bool,
 ) -> list[str]:
+    """What the report proposes; ``final``: the plan's last period, with no reports to come."""
     text = TEXT[lang]
     evaluator = name_in(plans, engine.holder("evaluator", on, year=year), lang)
     out = []
@@ -254,13 +263,21 @@ def _proposals(
             )
         )
     if report["late"]:
-        out.append(text["p_late"].format(names=names(report["late"])))
+        # After the plan's last period there are no coming reports to send on time.
+        out.append(text["p_late_last" if final else "p_late"].format(names=names(report["late"])))
     if report["no_deadline"]:
         units = dict.fromkeys(t.split("/")[1] for t in report["no_deadline"])
         out.append(text["p_no_deadline"].format(ids=", ".join(units)))
     if report["remarks"]:
         out.append(text["p_remarks"])
     return out or [text["p_none"]]
+
+
+def _final(engine: Engine, plan: Plan, instance: PeriodInstance) -> bool:
+    """Whether ``instance`` is the plan's last period: in its last year, none ends later."""
+    if instance.year < plan.info.last_year:
+        return False
+    return all(p.end <= instance.end for p in engine.periods(instance.year))
 
 
 def build_report(
@@ -319,6 +336,12 @@ def build_report(
         for unit in unit_order(plan, unit_rates)
     ]
     late, missing = _shortfalls(engine, year, chosen, on, language, plans)
+    late, own_late = _own(late, issuer)
+    missing, own_missing = _own(missing, issuer)
+    own_heading = ""
+    if own_late or own_missing:
+        superior = name_in(plans, engine.holder("reports_to", on, year=year), language)
+        own_heading = text["own"].format(issuer=name_in(plans, issuer, language), superior=superior)
     remarks = _remarks(engine, year, chosen, language, plans)
     no_deadline = tuple(asof.no_deadline_ids(engine.store, year, periods=periods))
     facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
@@ -350,7 +373,9 @@ def build_report(
         late=tuple(late),
         missing=tuple(missing),
         remarks=tuple(remarks),
-        proposals=tuple(_proposals(engine, year, phrase, on, language, facts, plans)),
+        proposals=tuple(
+            _proposals(engine, year, phrase, on, language, facts, plans, _final(engine, plan, instance))
+        ),
         recipients=(
             *(f"{name_in(plans, c, language)};" for c in recipients_codes),
             text["archive"].format(abbr=abbr),
@@ -358,6 +383,9 @@ def build_report(
         signer=text["signer"],
         charts=_charts(engine, instance, on, language, plans),
         text=dict(text),
+        own_late=own_late,
+        own_missing=own_missing,
+        own_heading=own_heading,
     )
 
 

@@ -83,9 +83,21 @@ class Rulebook:
         """The agency holding a plan role (consolidator, evaluator) on a day."""
         held = self._held.get((role, on))
         if held is None:
-            code: str = getattr(self.plan.roles, role)
-            held = self._held[role, on] = self.succession.holder(code, on, role=role)
+            if role == "reports_to":
+                code = self.plan.reports_to
+                held = self.succession.holder(code, on, role="recipient")
+            else:
+                code = getattr(self.plan.roles, role)
+                held = self.succession.holder(code, on, role=role)
+            self._held[role, on] = held
         return held
+
+    def acting(self, role: str, task: Task, on: dt.date) -> str:
+        """Who plays ``role`` (consolidator, evaluator) for ``task`` on day ``on``: its holder,
+        except on a task that holder leads itself, which goes to the agency the consolidator
+        reports to (``Plan.reports_to``): nobody reviews or grades its own report."""
+        held = self.holder(role, on)
+        return self.holder("reports_to", on) if held == task.agency else held
 
     def may(self, role: Role, actor: str, task: Task, on: dt.date) -> bool:
         """Whether ``actor`` plays ``role`` for ``task`` on day ``on``."""
@@ -96,7 +108,7 @@ class Rulebook:
                 self.succession.holder(c, on, unit=task.unit) == actor for c in task.coordinating
             )
         if role in ("consolidator", "evaluator"):
-            return actor == self.holder(role, on)
+            return actor == self.acting(role, task, on)
         if role == "overseer":
             return actor in self.overseers
         return actor in self.participants or actor in self.succession.successor_codes
@@ -113,7 +125,7 @@ class Rulebook:
                 )
             )
         if role in ("consolidator", "evaluator"):
-            return (self.holder(role, on),)
+            return (self.acting(role, task, on),)
         if role == "overseer":
             return tuple(sorted(self.overseers))
         return tuple(sorted(self.participants | self.succession.successor_codes))

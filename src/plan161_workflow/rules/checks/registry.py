@@ -151,10 +151,32 @@ def role_problems(plan: Plan) -> Iterator[Found]:
             yield ("roles", key), unknown_agency(code, plan)
     yield from refs(plan, plan.roles.overseers, ("roles", "overseers"))
     yield from refs(plan, plan.roles.recipients, ("roles", "recipients"))
+    yield from _reports_to_problems(plan)
     if not plan.rating_scale:
         yield ("rating_scale",), "the rating scale needs at least one rating"
     codes = (r.code for r in plan.rating_scale)
     yield from duplicates(codes, "rating_scale", "code", "rating code")
+
+
+def _reports_to_problems(plan: Plan) -> Iterator[Found]:
+    """The consolidator answers for its own duties to another agency, never to itself."""
+    code = plan.roles.reports_to
+    if code is not None and not plan.has_agency(code):
+        yield ("roles", "reports_to"), unknown_agency(code, plan)
+        return
+    if plan.reports_to != plan.roles.consolidator:
+        return
+    own = [u.id for u in plan.units() if plan.roles.consolidator in plan.expand(u.lead)]
+    if own:
+        where = "roles.reports_to" if code is not None else "the plan's issuer (the default)"
+        yield (
+            ("roles", "reports_to") if code is not None else ("roles",),
+            (
+                f"the consolidator {plan.roles.consolidator!r} leads {', '.join(own)} and would "
+                f"answer to itself ({where}); set roles.reports_to to the agency it reports its "
+                "own duties to (the Provincial People's Committee)"
+            ),
+        )
 
 
 def reminder_problems(plan: Plan) -> Iterator[Found]:
