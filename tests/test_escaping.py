@@ -92,6 +92,9 @@ def _with_text(report: Report, text: str) -> Report:
         remarks=remarks,
         late=late,
         missing=missing,
+        own_late=late,  # the issuing body's own shortfalls, under a heading that names it
+        own_missing=missing,
+        own_heading=text,
         issuing_body=text,
         parent_body=text,
         subject=text,

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from plan161_workflow.clock import in_vietnam
 from plan161_workflow.errors import PayloadError, Plan161Error
 from plan161_workflow.model.period import PeriodInstance
+from plan161_workflow.reporting.document import agency_label
 from plan161_workflow.reporting.labels import state_name
 from plan161_workflow.reporting.output import make_report
 from plan161_workflow.reporting.render_html import figures
@@ -25,7 +26,12 @@ from plan161_workflow.reporting.status import status_data
 from plan161_workflow.web.auth import COOKIE, Caller, csrf_ok, csrf_token, from_token
 from plan161_workflow.web.i18n import TRIGGERS, WORDS
 from plan161_workflow.web.runner import Runner
-from plan161_workflow.web.triggers import allowed_triggers, parse_indicators, parse_lines
+from plan161_workflow.web.triggers import (
+    allowed_triggers,
+    answered_to,
+    parse_indicators,
+    parse_lines,
+)
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 LANG_COOKIE = "plan161_lang"
@@ -135,7 +141,10 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
             t for t in await runner(engine.tasks, None, None, who.agency) if t.year in open_years
         ]
         years = sorted({c.year for c in await runner(engine.cycles)}, reverse=True)
-        return await page(request, who, "home.html", tasks=mine, years=years, today=today())
+        reviews = await runner(answered_to, engine, who.agency, today(), open_years)
+        return await page(
+            request, who, "home.html", tasks=mine, reviews=reviews, years=years, today=today()
+        )
 
     @router.get("/tasks/{task_id:path}", response_model=None)
     async def task_page(request: Request, task_id: str, done: str = "") -> Response:
@@ -260,6 +269,10 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
         except Plan161Error:
             unready = []  # a closed cycle: nothing left to waive
         missing = sorted({t.agency for t in unready})
+        # The consolidator is not its own subordinate: its own overdue tasks are not listed
+        # among those it urges, but apart, as the report lists them (``own_late``, ``own_missing``).
+        issuer = await runner(engine.holder, "consolidator", today(), year=year)
+        others = [a for a in data["overdue"] if a["agency"] != issuer]
         return await page(
             request,
             who,
@@ -269,6 +282,9 @@ def build(runner: Runner, secure_cookie: bool) -> APIRouter:
             period=period,
             periods=periods if len(periods) > 1 else [],
             data=data,
+            overdue=others,
+            own_heading=doc.own_heading,
+            own=[(agency_label(s, doc.text), s) for s in (*doc.own_late, *doc.own_missing)],
             charts=Markup(figures(doc)),
             reported=reported,
             missing=missing,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 
 import attrs
 
@@ -35,6 +36,24 @@ def allowed_triggers(engine: Engine, task: Task, agency: str, on: dt.date) -> li
         if book.may(a.role, agency, task, on):
             out.setdefault(a.trigger, Offer(a.trigger, a.requires))
     return list(out.values())
+
+
+def answered_to(engine: Engine, agency: str, on: dt.date, years: Iterable[int]) -> list[Task]:
+    """The consolidator's own tasks of ``years`` that ``agency`` reviews, sends back and grades on
+    day ``on`` as the agency the consolidator reports to (``roles.reports_to``): who plays the
+    consolidator's role on a task is decided by the rules (``Rulebook.acting``), not here."""
+    out: list[Task] = []
+    for year in sorted(years):
+        book = engine.cycle_book(year)
+        held = book.holder("consolidator", on)
+        if held == agency:
+            continue  # the consolidator follows every task from its dashboard
+        out += [
+            t
+            for t in engine.tasks(year=year, agency=held)
+            if book.acting("consolidator", t, on) == agency
+        ]
+    return out
 
 
 def parse_lines(text: str) -> list[str]:
