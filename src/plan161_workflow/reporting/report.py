@@ -343,6 +343,7 @@ def build_report(
         superior = name_in(plans, engine.holder("reports_to", on, year=year), language)
         own_heading = text["own"].format(issuer=name_in(plans, issuer, language), superior=superior)
     remarks = _remarks(engine, year, chosen, language, plans)
+    final = _final(engine, plan, instance)
     no_deadline = tuple(asof.no_deadline_ids(engine.store, year, periods=periods))
     facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
     recipients_codes = (
@@ -373,9 +374,7 @@ def build_report(
         late=tuple(late),
         missing=tuple(missing),
         remarks=tuple(remarks),
-        proposals=tuple(
-            _proposals(engine, year, phrase, on, language, facts, plans, _final(engine, plan, instance))
-        ),
+        proposals=tuple(_proposals(engine, year, phrase, on, language, facts, plans, final)),
         recipients=(
             *(f"{name_in(plans, c, language)};" for c in recipients_codes),
             text["archive"].format(abbr=abbr),
