@@ -20,6 +20,7 @@ from plan161_workflow.engine import Engine
 from plan161_workflow.engine.transfer import copy_database
 from plan161_workflow.errors import (
     AgencyCeasedError,
+    AgencyNotYetError,
     ConflictError,
     ConsolidationError,
     CycleClosedError,
@@ -81,6 +82,7 @@ __all__ = [
     "Agency",
     "AgencyCeasedError",
     "AgencyGroup",
+    "AgencyNotYetError",
     "Amendment",
     "Area",
     "CalendarSettings",

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 import holidays
 
+from plan161_workflow.errors import PayloadError
 from plan161_workflow.model.plan import (
     SHIFTS,
     CalendarSettings,
@@ -44,19 +45,19 @@ class WorkingCalendar:
         """Build the calendar and load the holidays of ``years`` (and their neighbours).
 
         Raises:
-            ValueError: the country is unknown to the ``holidays`` package, the weekend names a
+            PayloadError: the country is unknown to the ``holidays`` package, the weekend names a
                 weekday outside 0-6 or every weekday, or a year lies outside the years the
                 package covers for the country.
         """
         weekend = frozenset(settings.weekend)
         if not weekend <= frozenset(range(7)):
-            raise ValueError(f"weekend {settings.weekend!r}: weekdays must be 0 (Monday) to 6")
+            raise PayloadError(f"weekend {settings.weekend!r}: weekdays must be 0 (Monday) to 6")
         if len(weekend) == 7:
-            raise ValueError(f"weekend {settings.weekend!r} leaves no working weekday")
+            raise PayloadError(f"weekend {settings.weekend!r} leaves no working weekday")
         try:
             probe = holidays.country_holidays(settings.country, years=())
         except NotImplementedError as exc:
-            raise ValueError(
+            raise PayloadError(
                 f"country {settings.country!r}: the holidays package does not know it"
             ) from exc
         self._country = settings.country
@@ -78,7 +79,7 @@ class WorkingCalendar:
             return
         first, last = self._first_year, self._last_year
         if not first <= year <= last:
-            raise ValueError(
+            raise PayloadError(
                 f"year {year}: the holidays package covers {self._country} from {first} to {last}"
             )
         wanted = {y for y in (year - 1, year, year + 1) if first <= y <= last} - self._loaded
@@ -94,7 +95,7 @@ class WorkingCalendar:
         working day.
 
         Raises:
-            ValueError: ``day`` lies outside the years the holidays package covers.
+            PayloadError: ``day`` lies outside the years the holidays package covers.
         """
         self._ensure(day.year)
         if day in self._holidays:
@@ -105,7 +106,7 @@ class WorkingCalendar:
         """The public holiday on ``day`` (several joined by ``; ``), or ``None``.
 
         Raises:
-            ValueError: ``day`` lies outside the years the holidays package covers.
+            PayloadError: ``day`` lies outside the years the holidays package covers.
         """
         self._ensure(day.year)
         return self._holidays.get(day)
@@ -115,13 +116,13 @@ class WorkingCalendar:
         day before (``previous_working_day``) or after (``next_working_day``) it.
 
         Raises:
-            ValueError: ``how`` is not a known shift, or the search leaves the covered years.
+            PayloadError: ``how`` is not a known shift, or the search leaves the covered years.
         """
         if how == "keep":
             return day
         step = _SHIFT_STEPS.get(how)
         if step is None:
-            raise ValueError(f"shift {how!r}: expected one of {', '.join(SHIFTS)}")
+            raise PayloadError(f"shift {how!r}: expected one of {', '.join(SHIFTS)}")
         while not self.is_working_day(day):
             day += step
         return day
@@ -134,13 +135,13 @@ class WorkingCalendar:
         ``n == 0`` returns ``day`` unchanged. No shift is applied to ``calendar_days``.
 
         Raises:
-            ValueError: ``unit`` is not a known unit, or the walk leaves the covered years.
+            PayloadError: ``unit`` is not a known unit, or the walk leaves the covered years.
             OverflowError: the result lies outside the dates Python can represent.
         """
         if unit == "calendar_days":
             return day + dt.timedelta(days=n)
         if unit != "working_days":
-            raise ValueError(f"unit {unit!r}: expected calendar_days or working_days")
+            raise PayloadError(f"unit {unit!r}: expected calendar_days or working_days")
         step = _ONE_DAY if n > 0 else -_ONE_DAY
         remaining = abs(n)
         while remaining:
@@ -176,13 +177,13 @@ def parse_day_month(text: str) -> tuple[int, int]:
     """
     match = _DAY_MONTH.fullmatch(text)
     if match is None:
-        raise ValueError(f"day {text!r}: expected dd/mm, e.g. 01/12")
+        raise PayloadError(f"day {text!r}: expected dd/mm, e.g. 01/12")
     day, month = int(match[1]), int(match[2])
     if not 1 <= month <= 12:
-        raise ValueError(f"day {text!r}: month {month} is not 1 to 12")
+        raise PayloadError(f"day {text!r}: month {month} is not 1 to 12")
     last = _last_day_of_month(2000, month)  # a leap year: 29/02 exists
     if not 1 <= day <= last:
-        raise ValueError(f"day {text!r}: day {day} is not 1 to {last} for month {month}")
+        raise PayloadError(f"day {text!r}: day {day} is not 1 to {last} for month {month}")
     return day, month
 
 
@@ -238,12 +239,12 @@ def _resolve(
 ) -> dt.date:
     if deadline_id in chain:
         cycle = " -> ".join((*chain, deadline_id))
-        raise ValueError(f"deadline {deadline_id!r}: offsets form a cycle: {cycle}")
+        raise PayloadError(f"deadline {deadline_id!r}: offsets form a cycle: {cycle}")
     rules = {d.id: d for d in plan.deadlines}
     deadline = rules.get(deadline_id)
     if deadline is None:
         known = ", ".join(sorted(rules)) or "none"
-        raise ValueError(f"deadline {deadline_id!r}: no such deadline (known: {known})")
+        raise PayloadError(f"deadline {deadline_id!r}: no such deadline (known: {known})")
     raw = _raw_date(plan, deadline, year, calendar, (*chain, deadline_id), cutoff)
     how = deadline.shift if deadline.shift is not None else plan.calendar.non_working_last_day
     return calendar.shift(raw, how)
@@ -261,11 +262,11 @@ def _raw_date(
     where = f"deadline {deadline.id!r} ({deadline.kind})"
     if deadline.kind in ("yearly_on", "yearly_before"):
         if deadline.day is None:
-            raise ValueError(f"{where}: needs day (dd/mm)")
+            raise PayloadError(f"{where}: needs day (dd/mm)")
         try:
             day, month = parse_day_month(deadline.day)
         except ValueError as exc:
-            raise ValueError(f"{where}: {exc}") from exc
+            raise PayloadError(f"{where}: {exc}") from exc
         on = _yearly(year, day, month)
         if deadline.kind == "yearly_on":
             return on
@@ -273,18 +274,18 @@ def _raw_date(
         return before if before.year == year else dt.date(year, 12, 31)
     if deadline.kind == "fixed":
         if deadline.date is None:
-            raise ValueError(f"{where}: needs date")
+            raise PayloadError(f"{where}: needs date")
         return deadline.date
     if deadline.kind == "offset":
         if deadline.after is None or deadline.days is None:
-            raise ValueError(f"{where}: needs after and days")
+            raise PayloadError(f"{where}: needs after and days")
         base = _resolve(plan, deadline.after, year, calendar, chain, cutoff)
         return calendar.add_days(base, deadline.days, deadline.unit)
     if deadline.kind == "after_cutoff":
         if deadline.days is None:
-            raise ValueError(f"{where}: needs days")
+            raise PayloadError(f"{where}: needs days")
         return calendar.add_days(cutoff, deadline.days, deadline.unit)
-    raise ValueError(f"{where}: unknown kind")
+    raise PayloadError(f"{where}: unknown kind")
 
 
 def reminder_date(due: dt.date, reminder: Reminder, calendar: WorkingCalendar) -> dt.date:

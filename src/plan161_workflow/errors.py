@@ -131,6 +131,22 @@ class AgencyCeasedError(WorkflowError):
         )
 
 
+class AgencyNotYetError(WorkflowError):
+    """The agency did not exist yet on the day: it acts, holds or receives a task only from its
+    ``valid_from``."""
+
+    def __init__(
+        self, agency: str, exists_from: object, task_id: str, what: str = "act on"
+    ) -> None:
+        self.agency = agency
+        self.exists_from = exists_from
+        self.task_id = task_id
+        super().__init__(
+            f"agency {agency!r} exists from {exists_from} (its valid_from); it cannot {what} "
+            f"task {task_id!r} before that day"
+        )
+
+
 class ConflictError(WorkflowError):
     """Another writer changed the task between read and write."""
 

@@ -89,15 +89,17 @@ def day(value: object, what: str = "as_of") -> dt.date:
 
 
 def whole(value: object, what: str, minimum: int | None = None, maximum: int = SQLITE_MAX) -> int:
-    """A whole number (not a bool) from ``minimum`` to ``maximum`` (what SQLite can store).
+    """A whole number (not a bool) from ``minimum`` (default: the least SQLite can store) to
+    ``maximum`` (default: the most SQLite can store).
 
     Raises:
         PayloadError: not a whole number, or out of range.
     """
     if isinstance(value, bool) or not isinstance(value, int):
         raise PayloadError(f"{what} must be a whole number, not {_kind(value)}")
-    if minimum is not None and value < minimum:
-        raise PayloadError(f"{what} must be at least {minimum}, not {value}")
+    lowest = -SQLITE_MAX - 1 if minimum is None else minimum
+    if value < lowest:
+        raise PayloadError(f"{what} must be at least {lowest}, not {value}")
     if value > maximum:
         raise PayloadError(f"{what} must be at most {maximum}, not {value}")
     return value

@@ -22,7 +22,7 @@ from plan161_workflow.errors import (
 )
 from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.period import PeriodInstance, year_of
-from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.plan import RULES_ACTOR, Plan
 from plan161_workflow.model.records import Cycle
 from plan161_workflow.model.task import Task
 from plan161_workflow.periods import find_period, year_instances
@@ -121,7 +121,13 @@ class EngineBase:
 
     def book_for(self, digest: str) -> Rulebook:
         """The rulebook of a recorded rules version (each cycle keeps the one it was opened or
-        last amended with)."""
+        last amended with).
+
+        Raises:
+            PayloadError: ``digest`` is not text.
+            NotFound: no rules version of that digest is recorded.
+        """
+        digest = inputs.text(digest, "digest")
         book = self._books.get(digest)
         if book is None:
             plan = CONVERTER.structure(json.loads(self.store.rules_json(digest)), Plan)
@@ -174,9 +180,27 @@ class EngineBase:
         return inputs.moment(now, "the clock's time")
 
     def cycle_book(self, year: int) -> Rulebook:
-        """The rulebook the cycle of ``year`` follows (the current one if not opened yet)."""
-        cycle = self.store.cycle(year)
+        """The rulebook the cycle of ``year`` follows (the current one if not opened yet).
+
+        Raises:
+            PayloadError: ``year`` is not a whole number.
+        """
+        cycle = self.store.cycle(inputs.whole(year, "year"))
         return self.book_for(cycle["rules_hash"]) if cycle else self.book
+
+    def _year_book(self, year: object) -> tuple[int, Rulebook]:
+        """(``year``, the rulebook of its cycle) for a year of the plan or of an opened cycle.
+
+        Raises:
+            PayloadError: ``year`` is not a whole number.
+            NotFound: no cycle of ``year`` and the rules' years do not include it.
+        """
+        number = inputs.whole(year, "year")
+        book = self.cycle_book(number)
+        years = book.plan.info.years
+        if number not in years and self.store.cycle(number) is None:
+            raise NotFound("reporting year", number, f"the plan's years: {years[0]}-{years[-1]}")
+        return number, book
 
     # -- lifecycle of the engine -------------------------------------------------------------
     def close(self) -> None:
@@ -215,7 +239,7 @@ class EngineBase:
     ) -> Task:
         """A change the rules make (succession, amendment): the row and its event, actor
         ``rules``; returns the task afterwards."""
-        return self.store.change(task, updates, trigger, "rules", now, payload)
+        return self.store.change(task, updates, trigger, RULES_ACTOR, now, payload)
 
     def _create_task(self, task: Task, now: dt.datetime, **extra: str) -> bool:
         """Insert a new task with its ``create`` event; False when it exists already."""
@@ -226,7 +250,7 @@ class EngineBase:
             trigger="create",
             from_state=None,
             to_state=task.state,
-            actor="rules",
+            actor=RULES_ACTOR,
             at=now,
             outcome="applied",
             version=task.version,
@@ -311,9 +335,11 @@ class EngineBase:
         year), under the rules of that year's cycle.
 
         Raises:
-            NotFound: no such period that year.
+            PayloadError: ``year`` is not a whole number, or ``ref`` not text.
+            NotFound: no such period that year, or a year outside the plan.
         """
-        book = self.cycle_book(year)
+        year, book = self._year_book(year)
+        ref = inputs.text(ref, "period=")
         try:
             return find_period(book.plan, year, book.calendar, ref)
         except LookupError as exc:
@@ -328,7 +354,7 @@ class EngineBase:
             PayloadError: ``period`` is not text, or left out while the plan has several.
             NotFound: no such period in ``year``.
         """
-        book = self.cycle_book(year)
+        year, book = self._year_book(year)
         instances = year_instances(book.plan, year, book.calendar)
         if period is None:
             if len(book.plan.period_series()) == 1 and len(instances) == 1:
@@ -345,9 +371,9 @@ class EngineBase:
 
         Raises:
             PayloadError: ``year`` is not a whole number.
+            NotFound: a year outside the plan (and without a cycle).
         """
-        year = inputs.whole(year, "year")
-        book = self.cycle_book(year)
+        year, book = self._year_book(year)
         return year_instances(book.plan, year, book.calendar)
 
     def task(self, task_id: str) -> Task:

@@ -18,7 +18,7 @@ from plan161_workflow.errors import (
     PayloadError,
     WorkflowError,
 )
-from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.plan import RULES_ACTOR, Plan
 from plan161_workflow.model.records import Consolidation
 from plan161_workflow.model.task import Task, cycle_id
 from plan161_workflow.workflow.cycle_plan import plan_tasks, task_year
@@ -62,7 +62,7 @@ class Cycles(EngineBase):
                 self._cycle_event(
                     year,
                     "open_cycle",
-                    "rules",
+                    RULES_ACTOR,
                     now,
                     (None, "open"),
                     {"rules": self.rules_hash, "tasks": len(tasks)},
@@ -357,7 +357,7 @@ class Cycles(EngineBase):
                     trigger="withdraw",
                     from_state=task.state,
                     to_state=None,
-                    actor="rules",
+                    actor=RULES_ACTOR,
                     at=now,
                     outcome="applied",
                     version=task.version + 1,
@@ -380,7 +380,7 @@ class Cycles(EngineBase):
             self._cycle_event(
                 year,
                 "amend_cycle",
-                "rules",
+                RULES_ACTOR,
                 now,
                 ("open", "open"),
                 {"rules": digest, "tasks_changed": len(by_task)},

@@ -28,6 +28,9 @@ from plan161_workflow.store.verify import VerifyReport, verify
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import open_states
 
+MAX_WAIT = 86_400
+"""The longest ``wait_for_changes`` waits, in seconds (a day)."""
+
 
 class Queries(EngineBase):
     """Reading the record: tasks, history, deadlines, notices, the change feed, integrity."""
@@ -73,10 +76,16 @@ class Queries(EngineBase):
 
         Raises:
             PayloadError: ``after`` or ``limit`` as in ``changes``; ``timeout`` not a number of
-                seconds from 0.
+                seconds from 0 to ``MAX_WAIT`` (a day).
         """
-        if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout >= 0:
-            raise PayloadError(f"timeout must be a number of seconds from 0, not {timeout!r}")
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not 0 <= timeout <= MAX_WAIT
+        ):
+            raise PayloadError(
+                f"timeout must be a number of seconds from 0 to {MAX_WAIT}, not {timeout!r}"
+            )
         self.store.watch()  # before looking: a change committed after the look is heard
         found = self.changes(after, limit)
         deadline = time.monotonic() + timeout

@@ -41,6 +41,9 @@ Role = Literal[
     "responsible", "coordinating", "consolidator", "evaluator", "overseer", "participant"
 ]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+RULES_ACTOR = "rules"
+"""The actor of the changes the rules make themselves (create, open_cycle, succession,
+amendments): a code no agency of a rules file may take."""
 
 Requirement = Literal["report", "reason", "rating", "agency", "text"]
 REQUIREMENTS: tuple[str, ...] = Requirement.__args__  # type: ignore[attr-defined]

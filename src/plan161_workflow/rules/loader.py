@@ -48,10 +48,29 @@ def load_rules(path: str | os.PathLike[str], *, allow: Folders = ()) -> Plan:
     it), or in one of the folders ``allow`` lists; any other path is refused unread.
 
     Raises:
-        RulesError: the file cannot be read, or holds one or more problems (all are listed).
+        RulesError: the file cannot be read, or holds one or more problems (all are listed); a
+            ``path`` or ``allow`` that is not a path.
     """
-    name = os.fspath(path)
+    try:
+        name = os.fsdecode(path)
+    except TypeError:
+        message = f"the rules file must be a path (text or os.PathLike), not {type(path).__name__}"
+        raise RulesError([Problem("<rules>", 0, 0, "", message)]) from None
     return parse_rules(_read_bytes(name), name, allow=allow)
+
+
+def _folders(allow: object, name: str) -> tuple[str, ...]:
+    """The real paths of the folders ``allow`` names: one path, or several.
+
+    Raises:
+        RulesError: ``allow`` is neither a path nor an iterable of paths.
+    """
+    items = [allow] if isinstance(allow, str | bytes | os.PathLike) else allow
+    try:
+        return tuple(_real(os.fsdecode(f)) for f in items)  # type: ignore[attr-defined]
+    except TypeError:
+        message = f"allow= must name folders (paths), not {allow!r}"
+        raise RulesError([Problem(name, 0, 0, "", message)]) from None
 
 
 def _read_bytes(name: str) -> bytes:
@@ -104,7 +123,7 @@ def parse_rules(raw: bytes | str, name: str = "<rules>", *, allow: Folders = ())
         raise RulesError([Problem(str(name), 0, 0, "", message)])
     if not isinstance(name, str):
         name = repr(name)
-    folders = tuple(_real(os.fspath(f)) for f in allow)
+    folders = _folders(allow, name)
     with suggestion_budget():
         return _parse(raw, name, folders)
 

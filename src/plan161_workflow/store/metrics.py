@@ -34,6 +34,7 @@ from typing import Literal
 
 import attrs
 
+from plan161_workflow.errors import PayloadError
 from plan161_workflow.model.plan import Workflow
 from plan161_workflow.store.asof import AS_OF_DAY, tasks_as_of_sql
 from plan161_workflow.store.repo import Store
@@ -180,11 +181,11 @@ def _group(by: Sequence[str], as_of: dt.date | None = None) -> tuple[str, str]:
     when ``as_of`` is given).
 
     Raises:
-        ValueError: an unknown dimension.
+        PayloadError: an unknown dimension.
     """
     unknown = [d for d in by if d not in _KEYS]
     if unknown:
-        raise ValueError(f"unknown dimension(s) {unknown}; expected some of {DIMENSIONS}")
+        raise PayloadError(f"unknown dimension(s) {unknown}; expected some of {DIMENSIONS}")
     keys = _KEYS if as_of is None else {**_KEYS, "agency": AGENCY_ON_DUE_AS_OF}
     exprs = [keys[d] for d in by]
     if not exprs:
@@ -246,7 +247,7 @@ def rates(
     One statement: the tasks are read once for the counts and the medians.
 
     Raises:
-        ValueError: an unknown dimension in ``by``.
+        PayloadError: an unknown dimension in ``by``.
     """
     ctes, params = _chosen(by, (years, periods), as_of)
     keys = [f"k{i}" for i in range(len(by))]
@@ -308,7 +309,7 @@ def state_counts(
     ; as recorded at the end of ``as_of`` if given.
 
      Raises:
-         ValueError: an unknown dimension in ``by``.
+         PayloadError: an unknown dimension in ``by``.
     """
     where, params = _where(years, periods)
     select, group = _group(by, as_of)

@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse
 
 from plan161_workflow.errors import (
     AgencyCeasedError,
+    AgencyNotYetError,
     ConflictError,
     ConsolidationError,
     CycleClosedError,
@@ -27,6 +28,7 @@ MEDIA_TYPE = "application/problem+json"
 STATUS: tuple[tuple[type[Plan161Error], int], ...] = (
     (PermissionDenied, 403),
     (AgencyCeasedError, 403),
+    (AgencyNotYetError, 403),
     (NotFound, 404),
     (InvalidTransition, 409),
     (ConsolidationError, 409),

@@ -17,6 +17,7 @@ from plan161_workflow.calendar import WorkingCalendar, days_late
 from plan161_workflow.clock import today as vietnam_day
 from plan161_workflow.errors import (
     AgencyCeasedError,
+    AgencyNotYetError,
     CycleClosedError,
     InvalidTransition,
     NotFound,
@@ -153,6 +154,7 @@ def decide(
         NotFound: unknown trigger or agency.
         CycleClosedError: the task's cycle is closed.
         AgencyCeasedError: the actor had ceased to exist on that day.
+        AgencyNotYetError: the actor (or an agency given the task) did not exist yet that day.
         PermissionDenied: the actor may not fire this trigger on this task.
         InvalidTransition: the trigger is not allowed in the task's state.
         PayloadError: the request lacks what the trigger needs or carries something invalid.
@@ -170,6 +172,9 @@ def decide(
     ceased = book.succession.ceased_on(actor, today)
     if ceased is not None:
         raise AgencyCeasedError(actor, ceased, _successors(book, actor, today, task), task.id)
+    starts = book.succession.starts_on(actor, today)
+    if starts is not None:
+        raise AgencyNotYetError(actor, starts, task.id)
     role = book.role_of[trigger]
     if not book.may(role, actor, task, today):
         raise PermissionDenied(actor, trigger, task.id, book.who_may(role, task, today))
@@ -260,6 +265,9 @@ def _payload(
         ceased = book.succession.ceased_on(value, today)
         if ceased is not None:
             raise AgencyCeasedError(value, ceased, _successors(book, value, today, task), task.id)
+        starts = book.succession.starts_on(value, today)
+        if starts is not None:
+            raise AgencyNotYetError(value, starts, task.id, "hold")
         return {"agency": value}
     value = text(value, f"{need}=", where)
     if blank(value):

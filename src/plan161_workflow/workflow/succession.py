@@ -25,6 +25,13 @@ class SuccessionIndex:
             return None
         return agency.valid_to
 
+    def starts_on(self, code: str, day: dt.date) -> dt.date | None:
+        """The first day of ``code`` if it does not exist yet on ``day``, else ``None``."""
+        agency = self._by_code.get(code)
+        if agency is None or agency.valid_from is None or day >= agency.valid_from:
+            return None
+        return agency.valid_from
+
     def successors_of(self, code: str) -> tuple[str, ...]:
         """Direct successors of ``code``, in the order the rules list them."""
         agency = self._by_code.get(code)

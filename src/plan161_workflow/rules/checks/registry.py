@@ -3,11 +3,12 @@ and duties, the roles and the reminders."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 
 from plan161_workflow.hints import suggest
-from plan161_workflow.model.plan import ROLES, Agency, Area, Duty, Plan
+from plan161_workflow.model.plan import ROLES, RULES_ACTOR, Agency, Area, Duty, Plan
 from plan161_workflow.rules.checks.common import (
     MAX_DAYS,
     Found,
@@ -36,6 +37,12 @@ def agency_problems(plan: Plan) -> Iterator[Found]:
     yield from duplicates((a.code for a in plan.agencies), "agencies", "code", "agency code")
     for i, a in enumerate(plan.agencies):
         yield from _code_problem(a.code, ("agencies", i, "code"), "agency")
+        if a.code == RULES_ACTOR:
+            yield (
+                ("agencies", i, "code"),
+                f"the code {RULES_ACTOR!r} is reserved (the history names the rules' own "
+                "changes with it); give the agency another code",
+            )
         if a.parent is not None and not plan.has_agency(a.parent):
             yield ("agencies", i, "parent"), unknown_agency(a.parent, plan)
         if a.valid_from and a.valid_to and a.valid_to < a.valid_from:
@@ -134,12 +141,46 @@ def _unit(plan: Plan, unit: Area | Duty, here: tuple[str, int]) -> Iterator[Foun
                     f"{unit.id!r}; an agency either leads or coordinates"
                 ),
             )
+    start = _first_day(plan, unit)
+    for key, named in (("lead", unit.lead), ("coordinating", unit.coordinating)):
+        yield from _later(plan, named, (*here, key), start, f"{key} of {unit.id!r}")
     deadlines = {d.id for d in plan.deadlines}
     if unit.deadline is not None and unit.deadline not in deadlines:
         yield (
             (*here, "deadline"),
             (f"unknown deadline {unit.deadline!r}" + suggest(unit.deadline, deadlines)),
         )
+
+
+def _first_day(plan: Plan, unit: Area | Duty | None = None) -> dt.date | None:
+    """The first day of the first year of the plan (in which ``unit`` reports, when given);
+    ``None`` when the years are wrong (reported elsewhere)."""
+    years = [y for y in plan.info.years if 1 <= y <= 9999]
+    if unit is not None:
+        years = [y for y in years if unit.recurrence.applies(y)]
+    return dt.date(years[0], 1, 1) if years else None
+
+
+def _later(
+    plan: Plan,
+    named: tuple[str, ...],
+    path: tuple[str | int, ...],
+    start: dt.date | None,
+    what: str,
+) -> Iterator[Found]:
+    """An agency named (directly, or in a group) as ``what`` that does not exist yet on
+    ``start``, the first day it is needed: it could not act on, hold or receive its tasks."""
+    if start is None:
+        return
+    for code in dict.fromkeys(plan.expand(named)):
+        agency = plan.agency(code) if plan.has_agency(code) else None
+        if agency is not None and agency.valid_from is not None and agency.valid_from > start:
+            yield (
+                path,
+                f"{code!r} exists from {agency.valid_from} (valid_from) but is named as {what}, "
+                f"needed from {start}; name the agency that does it before then and give "
+                f"{code!r} as its successor (successors:)",
+            )
 
 
 def role_problems(plan: Plan) -> Iterator[Found]:
@@ -152,6 +193,11 @@ def role_problems(plan: Plan) -> Iterator[Found]:
     yield from refs(plan, plan.roles.overseers, ("roles", "overseers"))
     yield from refs(plan, plan.roles.recipients, ("roles", "recipients"))
     yield from _reports_to_problems(plan)
+    start = _first_day(plan)
+    for key in ("consolidator", "evaluator", "overseers", "recipients"):
+        value = getattr(plan.roles, key)
+        named = (value,) if isinstance(value, str) else value
+        yield from _later(plan, named, ("roles", key), start, f"the {key}")
     if not plan.rating_scale:
         yield ("rating_scale",), "the rating scale needs at least one rating"
     codes = (r.code for r in plan.rating_scale)
