@@ -198,21 +198,42 @@ def fire(
     is_flag=True,
     help="Waive every agency whose report is still missing (they are listed).",
 )
+@click.option(
+    "--period",
+    type=TEXT,
+    help="The period consolidated: an id (2026S1, 2026) or a series with one period that "
+    "year; needed when the plan has several.",
+)
+@click.option(
+    "--level",
+    type=TEXT,
+    help="A consolidation level of the rules (cap-xa): consolidate its members' reports as "
+    "its consolidator. Default: the province's consolidation of the rest.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the consolidation record as JSON.")
 def consolidate(
-    db: str, year: int, actor: str, waive: tuple[str, ...], waive_missing: bool, as_json: bool
+    db: str,
+    year: int,
+    actor: str,
+    waive: tuple[str, ...],
+    waive_missing: bool,
+    period: str | None,
+    level: str | None,
+    as_json: bool,
 ) -> int:
-    """Consolidate every reported task of --year, as the consolidating agency (--as).
+    """Consolidate every reported task of --year (of one --period, of one --level), as the
+    consolidating agency (--as).
 
-    Refused, changing nothing, while reports are missing from agencies not waived: the
+    Refused, changing nothing, while due reports are missing from agencies not waived: the
     message lists them.
     """
     with open_engine(db, read_only=False) as eng:
         waived = set(waive)
         if waive_missing:
-            waived |= {t.agency for t in eng.consolidation_candidates(year)[1]}
+            missing = eng.consolidation_candidates(year, period, level=level)[1]
+            waived |= {t.agency for t in missing}
         try:
-            record = eng.consolidate(year, actor=actor, waive=sorted(waived))
+            record = eng.consolidate(year, period, actor=actor, waive=sorted(waived), level=level)
         except ConsolidationError as exc:
             agencies = sorted({agency for _, agency in exc.missing})
             raise _cli_refusal(exc, agencies) from None
@@ -221,7 +242,9 @@ def consolidate(
         return 0
     tasks, waived_list = record.tasks, record.waived
     click.echo(
-        f"consolidated {year}: {len(tasks)} {plural(len(tasks), 'task')}"
+        f"consolidated {record.label or year}"
+        + (f" ({record.level})" if record.level else "")
+        + f": {len(tasks)} {plural(len(tasks), 'task')}"
         + (f"; waived: {', '.join(waived_list)}" if waived_list else "")
         + f"; to: {', '.join(record.recipients)}"
     )

@@ -27,6 +27,10 @@ from plan161_workflow.reporting.status import status_data, status_text
 from plan161_workflow.rules import load_rules
 
 _YEAR = click.option("--year", required=True, type=YEAR, help="Reporting year.")
+_LEVEL_HELP = (
+    "A consolidation level of the rules (cap-xa): its members' tasks only, as its "
+    "consolidator sees them. Default: the whole province."
+)
 _PERIOD_HELP = (
     "Reporting period of --year: a period id (2026S1, 2026Q2, 202606, 2026) or a period series "
     "with one period that year (the ids are in 'plan161 show RULES --json')."
@@ -43,8 +47,16 @@ _PERIOD_HELP = (
     help="Show the cycle as recorded at the end of this day (default: today in Vietnam).",
 )
 @click.option("--period", type=TEXT, help=_PERIOD_HELP + " Default: every period of the year.")
+@click.option("--level", type=TEXT, help=_LEVEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys) for machines.")
-def status(db: str, year: int, as_of: dt.date | None, period: str | None, as_json: bool) -> int:
+def status(
+    db: str,
+    year: int,
+    as_of: dt.date | None,
+    period: str | None,
+    level: str | None,
+    as_json: bool,
+) -> int:
     """The cycle of --year (of one --period) at a glance: tasks by state, rates, overdue
     agencies with days late.
 
@@ -55,7 +67,7 @@ def status(db: str, year: int, as_of: dt.date | None, period: str | None, as_jso
     """
     day = as_of or system_clock().date()
     with open_engine(db, read_only=True) as engine:
-        data = status_data(engine, year, day, period)
+        data = status_data(engine, year, day, period, level)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True))
     else:
@@ -103,10 +115,12 @@ def status(db: str, year: int, as_of: dt.date | None, period: str | None, as_jso
     type=TEXT,
     help=_PERIOD_HELP + " Needed when the plan has several periods.",
 )
+@click.option("--level", type=TEXT, help=_LEVEL_HELP)
 def report(
     db: str,
     year: int,
     period: str | None,
+    level: str | None,
     fmt: str,
     output: str,
     lang: str,
@@ -130,6 +144,7 @@ def report(
             symbol=symbol,
             on=on,
             period=period,
+            level=level,
         )
     write_output(output, text)
     if output != "-":

@@ -94,25 +94,32 @@ class Cycles(EngineBase):
             self._cycle_event(year, "close_cycle", actor, now, ("open", "closed"), {})
 
     def consolidation_candidates(
-        self, year: int, period: str | None = None, as_of: dt.date | None = None
+        self,
+        year: int,
+        period: str | None = None,
+        as_of: dt.date | None = None,
+        level: str | None = None,
     ) -> tuple[list[Task], list[Task]]:
         """(tasks ``consolidate`` would consolidate, tasks still missing, whose agencies must be
         waived) in the cycle of ``year`` (of one ``period`` when given: an id or a series with
         one period that year), under the cycle's workflow, as ``consolidate`` would see them on
         ``as_of`` (default: today by the engine's clock): a task whose report has not arrived
         and whose due date is after that day is not missing (nor consolidated: it is left for a
-        later consolidation).
+        later consolidation). With consolidation levels, those of ``level`` (its members'), or
+        of the province (``None``: every other task).
 
         Raises:
-            PayloadError: ``year`` is not a whole number, or ``period`` is not text.
-            NotFound: ``period`` names no period of ``year``.
+            PayloadError: ``year`` is not a whole number, ``period`` or ``level`` not text.
+            NotFound: ``period`` names no period of ``year``; ``level`` no level of the plan.
         """
         year = inputs.whole(year, "year")
         day = today(self._now()) if as_of is None else inputs.day(as_of)
-        if period is None:
-            return self._candidates(year, self.store.find_tasks(year=year), day)
-        chosen = self.period_of(year, inputs.text(period, "period=")).id
-        return self._candidates(year, self.store.find_tasks(year=year, period=chosen), day)
+        book = self.cycle_book(year)
+        if level is not None:
+            book.level_holder(inputs.text(level, "level="), day)  # a known level
+        chosen = None if period is None else self.period_of(year, inputs.text(period, "period="))
+        tasks = self.store.find_tasks(year=year, period=None if chosen is None else chosen.id)
+        return self._candidates(year, _of_level(book, tasks, level), day)
 
     def _candidates(
         self, year: int, tasks: list[Task], day: dt.date
@@ -193,8 +200,14 @@ class Cycles(EngineBase):
         *,
         actor: str,
         waive: Iterable[str] = (),
+        level: str | None = None,
     ) -> Consolidation:
         """Consolidate the reported tasks of one period of ``year`` in one transaction.
+
+        In a plan with consolidation levels, ``level`` names one: its consolidator takes its
+        members' tasks only; without it the plan's consolidator takes the rest, the levels' own
+        upward reports among them (so the province consolidates once each level has reported,
+        or with that level's consolidator waived).
 
         ``period`` is a period id (``2026S1``) or a series id with one period that year
         (``six-month``); it may be left out only when the plan has a single period series with
@@ -218,6 +231,7 @@ class Cycles(EngineBase):
         year = inputs.whole(year, "year")
         actor = inputs.text(actor, "actor=", f" (consolidating {year})")
         waived = set(inputs.codes(waive, "waive="))
+        level = None if level is None else inputs.text(level, "level=")
         now = self._now()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
@@ -227,12 +241,13 @@ class Cycles(EngineBase):
                 book.known_agency(code, "in waive=")
             wf = book.plan.workflow
             self._apply_succession(now)
-            decide_cycle(book, year, "consolidate", actor, today(now))
+            decide_cycle(book, year, "consolidate", actor, today(now), level)
             # Acting on them: each row is checked against its history first.
-            ready, missing = self._candidates(
-                year, self.store.tasks_for_update(year=year, period=instance.id), today(now)
-            )
+            tasks = self.store.tasks_for_update(year=year, period=instance.id)
+            ready, missing = self._candidates(year, _of_level(book, tasks, level), today(now))
             label = str(year) if instance.id == str(year) else f"{instance.label} ({instance.id})"
+            if level is not None:
+                label += f", {book.levels[level].name}"
             if not ready and not missing:
                 raise PayloadError(
                     f"nothing to consolidate in {label}: every due task is "
@@ -256,7 +271,7 @@ class Cycles(EngineBase):
             for task in ready:
                 state = {"state": wf.consolidated_state}
                 self.store.change(task, state, "consolidate", actor, now, {"bulk": True})
-            record = {
+            record: dict[str, Any] = {
                 "year": year,
                 "period": instance.id,
                 "label": instance.label,
@@ -267,8 +282,12 @@ class Cycles(EngineBase):
                 "recipients": [
                     book.succession.holder(r, today(now), role="recipient")
                     for r in book.plan.expand(book.plan.roles.recipients)
-                ],
+                ]
+                if level is None
+                else [book.level_holder(None, today(now))],  # a level reports to the province
             }
+            if level is not None:
+                record["level"] = level
             seq = self._cycle_event(year, "consolidate_cycle", actor, now, ("open", "open"), record)
             self.store.insert_consolidation(seq, year, now, actor, record)
         return Consolidation.from_row({**record, "seq": seq, "at": now.isoformat(), "actor": actor})
@@ -385,3 +404,12 @@ class Cycles(EngineBase):
                 ("open", "open"),
                 {"rules": digest, "tasks_changed": len(by_task)},
             )
+
+
+def _of_level(book: Rulebook, tasks: list[Task], level: str | None) -> list[Task]:
+    """The ``tasks`` a consolidation of ``level`` takes: its members' (by the agency each task
+    was first given to), or, for the province (``None``), every other."""
+    if not book.levels:
+        return tasks
+    chosen = None if level is None else book.levels[level]
+    return [t for t in tasks if book.level_of.get(t.original_agency) is chosen]

@@ -287,6 +287,51 @@ class Duty:
 
 
 @attrs.frozen
+class Level:
+    """A consolidation level below the province (since 01/07/2025: the communes): its members'
+    reports go to the level's consolidator, which sends them back or consolidates them (its
+    own units' only), then reports upward to the province as its own task, one per period in
+    which its members report."""
+
+    id: str
+    """Identifier, e.g. ``cap-xa``; also the unit id of the level's own upward report."""
+    name: str
+    """Vietnamese name, e.g. ``Cấp xã``."""
+    name_en: str
+    """English name."""
+    members: tuple[str, ...]
+    """The agencies (or groups) whose reports this level consolidates."""
+    consolidator: str
+    """The agency that consolidates the level (a department, or the body the plan names)."""
+    source: str
+    """Where the plan (or the 2025 reorganisation) sets this up."""
+    deadline: str | None = None
+    """Id of the deadline of the level's own consolidated report (an offset deadline counts
+    from the members' one); ``None``: the period's."""
+
+    def report_unit(self, plan: Plan) -> Duty:
+        """The level's own consolidated report to the province, as a duty of the plan: led by
+        the level's consolidator, in every period series its members report in."""
+        members = set(plan.expand(self.members))
+        series = {
+            p.id
+            for unit in plan.units()
+            if members & set(plan.expand(unit.lead))
+            for p in plan.unit_periods(unit)
+        }
+        return Duty(
+            id=self.id,
+            title=f"Báo cáo tổng hợp kết quả thực hiện của {self.name.lower()}",
+            title_en=f"Consolidated report of the {self.name_en.lower()}",
+            lead=(self.consolidator,),
+            recurrence=YEARLY,
+            source=self.source,
+            deadline=self.deadline,
+            periods=tuple(p.id for p in plan.period_series() if p.id in series),
+        )
+
+
+@attrs.frozen
 class Rating:
     """One grade of the evaluation scale."""
 
@@ -433,6 +478,16 @@ class Plan:
     """Reminder and escalation notices."""
     periods: tuple[Period, ...] = ()
     """Reporting period series; none declared means one implicit yearly period."""
+    levels: tuple[Level, ...] = ()
+    """Consolidation levels below the province; none: every report goes to the consolidator."""
+
+    def level_of(self, agency: str) -> Level | None:
+        """The level whose members include ``agency`` (its reports go to that level's
+        consolidator), or ``None`` (they go to the plan's consolidator)."""
+        for level in self.levels:
+            if agency in self.expand(level.members):
+                return level
+        return None
 
     @property
     def reports_to(self) -> str:
@@ -475,6 +530,8 @@ class Plan:
         refs += self.roles.overseers + self.roles.recipients
         for unit in self.units():
             refs += unit.lead + unit.coordinating
+        for level in self.levels:
+            refs += (level.consolidator, *level.members)
         return frozenset(self.expand(refs))
 
     def period_series(self) -> tuple[Period, ...]:

@@ -76,6 +76,9 @@ class Consolidation:
     """The period's name in titles (``6 tháng đầu năm 2026``, ``năm 2024``)."""
     due: dt.date | None = None
     """The period's own deadline, when the rules set one."""
+    level: str | None = None
+    """The consolidation level it consolidates (its members' reports), or ``None``: the
+    province's consolidation of the rest (the levels' own reports among them)."""
 
     def to_json(self) -> dict[str, Any]:
         """The record as JSON holds it (``missing`` as ``{"task", "agency"}`` objects, the time
@@ -92,6 +95,7 @@ class Consolidation:
             "period": self.period,
             "label": self.label,
             "due": self.due.isoformat() if self.due else None,
+            "level": self.level,
         }
 
     @classmethod
@@ -116,4 +120,5 @@ class Consolidation:
             period=str(row.get("period") or f"{int(row['year']):04d}"),
             label=str(row.get("label") or ""),
             due=dt.date.fromisoformat(str(row["due"])) if row.get("due") else None,
+            level=str(row["level"]) if row.get("level") else None,
         )

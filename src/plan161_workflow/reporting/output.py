@@ -41,12 +41,15 @@ def make_report(
     symbol: str | None = None,
     on: dt.date | None = None,
     period: str | None = None,
+    level: str | None = None,
 ) -> tuple[Report, str]:
     """Build the consolidated report of ``year`` (of ``period``: see ``build_report``) and
     render it; ``on`` defaults to the day of the period's latest consolidation (``today`` when
     there is none: a draft)."""
     if period is not None:
         period = engine.period_named(year, period, f"the report of {year}").id
-    day = on or default_report_date(engine, year, today, period)
-    doc = build_report(engine, year, on=day, period=period, lang=lang, number=number, symbol=symbol)
+    day = on or default_report_date(engine, year, today, period, level)
+    doc = build_report(
+        engine, year, on=day, period=period, level=level, lang=lang, number=number, symbol=symbol
+    )
     return doc, render_report(doc, fmt)

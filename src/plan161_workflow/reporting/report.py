@@ -25,6 +25,7 @@ from plan161_workflow.errors import NotFound
 from plan161_workflow.model.codec import CONVERTER
 from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Plan
+from plan161_workflow.model.records import Consolidation
 from plan161_workflow.reporting import metrics
 from plan161_workflow.reporting.collation import vietnamese_key
 from plan161_workflow.reporting.document import (
@@ -95,22 +96,27 @@ def unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
 
 
 def default_report_date(
-    engine: Engine, year: int, today: dt.date, period: str | None = None
+    engine: Engine, year: int, today: dt.date, period: str | None = None, level: str | None = None
 ) -> dt.date:
-    """The day of the latest consolidation of the year (of ``period`` when given), or ``today``
-    when it was never consolidated."""
-    rows = engine.consolidations(year, period)
+    """The day of the latest consolidation of the year (of ``period`` when given; of ``level``,
+    or the province's), or ``today`` when it was never consolidated."""
+    rows = [c for c in engine.consolidations(year, period) if c.level == level]
     return rows[-1].at.date() if rows else today
 
 
 def _tasks(
-    engine: Engine, year: int, period: str, lang: Lang, plans: Sequence[Plan]
+    engine: Engine,
+    year: int,
+    period: str,
+    members: Sequence[str] | None,
+    lang: Lang,
+    plans: Sequence[Plan],
 ) -> dict[str, list[TaskResult]]:
     plan = plans[0]
     workflow = plan.workflow
     ratings = {r.code: (r.name if lang == "vi" else r.name_en) for r in plan.rating_scale}
     out: dict[str, list[TaskResult]] = {}
-    for r in reads.task_results(engine.store, year, period):
+    for r in reads.task_results(engine.store, year, period, members):
         out.setdefault(r.unit, []).append(
             TaskResult(
                 task_id=r.task_id,
@@ -143,13 +149,20 @@ def _in_place_of(
 
 
 def _shortfalls(
-    engine: Engine, year: int, period: str, on: dt.date, lang: Lang, plans: Sequence[Plan]
+    engine: Engine,
+    year: int,
+    period: str,
+    members: Sequence[str] | None,
+    on: dt.date,
+    lang: Lang,
+    plans: Sequence[Plan],
+    consolidations: Sequence[Consolidation],
 ) -> tuple[list[Shortfall], list[Shortfall]]:
     """Reports received late, and not received after their due date, by ``on``."""
-    waived = {a for rec in engine.consolidations(year, period) for a in rec.waived}
+    waived = {a for rec in consolidations for a in rec.waived}
     late: list[Shortfall] = []
     missing: list[Shortfall] = []
-    for r in reads.shortfalls(engine.store, year, on, period):
+    for r in reads.shortfalls(engine.store, year, on, period, members):
         item = Shortfall(
             agency=r.agency,
             agency_name=name_in(plans, r.agency, lang),
@@ -179,7 +192,12 @@ def _own(items: list[Shortfall], issuer: str) -> tuple[list[Shortfall], tuple[Sh
 
 
 def _remarks(
-    engine: Engine, year: int, period: str, lang: Lang, plans: Sequence[Plan]
+    engine: Engine,
+    year: int,
+    period: str,
+    members: Sequence[str] | None,
+    lang: Lang,
+    plans: Sequence[Plan],
 ) -> list[Remark]:
     triggers = [a.trigger for a in comment_actions(plans[0].workflow)]
     out = [
@@ -191,22 +209,28 @@ def _remarks(
             on=r.on,
             text=r.text,
         )
-        for r in reads.remarks(engine.store, year, triggers, period)
+        for r in reads.remarks(engine.store, year, triggers, period, members)
     ]
     return sorted(out, key=lambda m: vietnamese_key(m.agency_name))  # stable: seq within agency
 
 
 def _charts(
-    engine: Engine, instance: PeriodInstance, on: dt.date, lang: Lang, plans: Sequence[Plan]
+    engine: Engine,
+    instance: PeriodInstance,
+    members: Sequence[str] | None,
+    on: dt.date,
+    lang: Lang,
+    plans: Sequence[Plan],
 ) -> Charts:
     plan = plans[0]
     store = engine.store
     wf = plan.workflow
     year, periods = instance.year, [instance.id]
-    per_unit = metrics.state_counts(store, wf, years=[year], periods=periods, by=("area",))
+    scope: dict[str, Any] = {"years": [year], "periods": periods, "members": members}
+    per_unit = metrics.state_counts(store, wf, **scope, by=("area",))
     order = {u.id: i for i, u in enumerate(plan.units())}
     by_unit = sorted(per_unit.items(), key=lambda kv: (order.get(str(kv[0][0]), 1_000), kv[0]))
-    rates = metrics.rates(store, years=[year], periods=periods, by=("agency",))
+    rates = metrics.rates(store, **scope, by=("agency",))
     rates = [r for r in rates if r.expected]
     on_time = [
         AgencyRate(
@@ -221,7 +245,7 @@ def _charts(
     years = tuple(y for y in _cycle_years(engine) if y <= year)
     # the grid compares the periods of the same series year by year (a year's report: years)
     series = [p.id for y in years for p in engine.periods(y) if p.series == instance.series]
-    cells = metrics.agency_year_grid(store, on, years=list(years), periods=series)
+    cells = metrics.agency_year_grid(store, on, years=list(years), periods=series, members=members)
     agencies = {a for a, _ in cells}
     named = sorted(
         ((a, name_in(plans, a, lang)) for a in agencies), key=lambda p: vietnamese_key(p[1])
@@ -286,19 +310,24 @@ def build_report(
     *,
     on: dt.date,
     period: str | None = None,
+    level: str | None = None,
     lang: str = "vi",
     number: int | None = None,
     symbol: str | None = None,
 ) -> Report:
     """The consolidated report of ``period`` of ``year`` dated ``on``: an id (``2026S1``) or a
     series with one period that year; it may be left out when the plan has a single period
-    (the year's). Only that period's tasks, consolidations and waivers are in it.
+    (the year's). Only that period's tasks, consolidations and waivers are in it. With
+    ``level`` (a consolidation level of the rules) it is that level's report, issued by its
+    consolidator to the province: its members' tasks and its own consolidations only;
+    without, the province's, over every task of the period.
 
     ``number`` defaults to the count of the period's consolidations (blank in a draft, when
     there is none); ``symbol`` to the initials of the issuing body (``SLĐTBXH``).
 
     Raises:
-        NotFound: the cycle of ``year`` was never opened, or ``period`` names no period of it.
+        NotFound: the cycle of ``year`` was never opened, ``period`` names no period of it,
+            ``level`` no level of its rules.
         PayloadError: ``period`` left out while the plan has several.
         ValueError: ``lang`` is not ``vi`` or ``en``.
     """
@@ -314,15 +343,17 @@ def build_report(
     phrase = period_phrase(instance, language)
     plans = cycle_plans(engine, year)
     plan = plans[0]  # the rules the cycle follows, not necessarily the engine's latest
-    issuer = engine.holder("consolidator", on, year=year)
+    book = engine.cycle_book(year)
+    issuer = book.level_holder(level, on)  # the province's consolidator for no level
+    members = None if level is None else plan.expand(book.levels[level].members)
     known = next((p for p in plans if p.has_agency(issuer)), None)
     body = known.agency(issuer) if known else None
     parent = body.parent if body else None
-    consolidations = engine.consolidations(year, chosen)
+    consolidations = [c for c in engine.consolidations(year, chosen) if c.level == level]
     count = number if number is not None else len(consolidations)
     abbr = symbol or abbreviation(body.name if body else issuer)
-    tasks = _tasks(engine, year, chosen, language, plans)
-    scope: dict[str, Any] = {"years": [year], "periods": periods}
+    tasks = _tasks(engine, year, chosen, members, language, plans)
+    scope: dict[str, Any] = {"years": [year], "periods": periods, "members": members}
     states = metrics.state_counts(store, plan.workflow, **scope, by=("area",))
     unit_rates = {str(r.key[0]): r for r in metrics.rates(store, **scope, by=("area",))}
     units = [
@@ -335,20 +366,22 @@ def build_report(
         )
         for unit in unit_order(plan, unit_rates)
     ]
-    late, missing = _shortfalls(engine, year, chosen, on, language, plans)
+    late, missing = _shortfalls(engine, year, chosen, members, on, language, plans, consolidations)
     late, own_late = _own(late, issuer)
     missing, own_missing = _own(missing, issuer)
     own_heading = ""
     if own_late or own_missing:
         superior = name_in(plans, engine.holder("reports_to", on, year=year), language)
         own_heading = text["own"].format(issuer=name_in(plans, issuer, language), superior=superior)
-    remarks = _remarks(engine, year, chosen, language, plans)
+    remarks = _remarks(engine, year, chosen, members, language, plans)
     final = _final(engine, plan, instance)
-    no_deadline = tuple(asof.no_deadline_ids(engine.store, year, periods=periods))
+    no_deadline = tuple(asof.no_deadline_ids(engine.store, year, None, periods, members))
     facts = {"missing": missing, "late": late, "no_deadline": no_deadline, "remarks": remarks}
     recipients_codes = (
         consolidations[-1].recipients
         if consolidations
+        else [book.level_holder(None, on)]  # a level reports to the province's consolidator
+        if level is not None
         else [engine.holder(r, on, year=year) for r in plan.expand(plan.roles.recipients)]
     )
     title = plan.info.title if language == "vi" else plan.info.title_en
@@ -380,7 +413,7 @@ def build_report(
             text["archive"].format(abbr=abbr),
         ),
         signer=text["signer"],
-        charts=_charts(engine, instance, on, language, plans),
+        charts=_charts(engine, instance, members, on, language, plans),
         text=dict(text),
         own_late=own_late,
         own_missing=own_missing,

@@ -46,19 +46,25 @@ def figures(r: metrics.Rates) -> dict[str, Any]:
 
 
 def status_data(
-    engine: Engine, year: int, as_of: dt.date, period: str | None = None
+    engine: Engine,
+    year: int,
+    as_of: dt.date,
+    period: str | None = None,
+    level: str | None = None,
 ) -> dict[str, Any]:
     """Counts by state, rates per agency and area, and overdue agencies of ``year`` (of one
     ``period`` of it when given: an id, or a series with one period that year), as recorded at
     the end of day ``as_of`` (Vietnam's day). A task due after that day whose report had not
-    arrived is not expected yet: it is out of the rates (``not_due``).
+    arrived is not expected yet: it is out of the rates (``not_due``). With ``level`` (a
+    consolidation level of the rules), only the tasks of its members count.
 
     The cycle is as it stood then (``Engine.cycle_as_of``): its rules (the workflow whose states
     are counted), whether it was closed, the consolidations made by then. Before the cycle opened
     there is nothing to count: zeros and empty lists.
 
     Raises:
-        NotFound: the cycle of ``year`` was never opened, or ``period`` names no period of it.
+        NotFound: the cycle of ``year`` was never opened, ``period`` names no period of it, or
+            ``level`` no level of its rules.
     """
     store = engine.store
     plans = cycle_plans(engine, year)  # names as that cycle's rules give them
@@ -67,18 +73,23 @@ def status_data(
         raise NotFound("cycle", year, f"cycles in this database: {', '.join(opened) or 'none'}")
     chosen = None if period is None else engine.period_of(year, period)
     periods = None if chosen is None else [chosen.id]
+    book = engine.cycle_book(year)
+    members, level_json = None, None
+    if level is not None:
+        holder = book.level_holder(level, as_of)  # NotFound for an unknown level
+        members = book.plan.expand(book.levels[level].members)
+        level_json = {"id": level, "name": book.levels[level].name, "consolidator": holder}
     cycle = engine.cycle_as_of(year, as_of)
-    book = engine.cycle_book(year) if cycle is None else engine.book_for(cycle.rules_hash)
+    book = book if cycle is None else engine.book_for(cycle.rules_hash)
     wf = book.plan.workflow
     consolidations = store.consolidation_count(year, as_of)
     years = [year]
+    scope: dict[str, Any] = {"years": years, "periods": periods, "members": members}
     agencies = [
         {"agency": r.key[0], "name": name_in(plans, str(r.key[0]), "vi"), **figures(r)}
-        for r in metrics.rates(store, years=years, periods=periods, by=("agency",), as_of=as_of)
+        for r in metrics.rates(store, **scope, by=("agency",), as_of=as_of)
     ]
-    states = metrics.state_counts(
-        store, wf, years=years, periods=periods, by=("area",), as_of=as_of
-    )
+    states = metrics.state_counts(store, wf, **scope, by=("area",), as_of=as_of)
     areas = [
         {
             "area": r.key[0],
@@ -86,10 +97,10 @@ def status_data(
             **figures(r),
             "states": states[r.key],
         }
-        for r in metrics.rates(store, years=years, periods=periods, by=("area",), as_of=as_of)
+        for r in metrics.rates(store, **scope, by=("area",), as_of=as_of)
     ]
     items: dict[str, list[dict[str, Any]]] = {}
-    for o in metrics.overdue(store, wf, as_of, years=years, periods=periods):
+    for o in metrics.overdue(store, wf, as_of, **scope):
         items.setdefault(o.agency, []).append(
             {
                 "task": o.task_id,
@@ -108,13 +119,14 @@ def status_data(
             "max_days_late": a.max_days_late,
             "items": items[a.agency],
         }
-        for a in metrics.overdue_by_agency(store, wf, as_of, years=years, periods=periods)
+        for a in metrics.overdue_by_agency(store, wf, as_of, **scope)
     ]
-    counts = metrics.state_counts(store, wf, years=years, periods=periods, as_of=as_of)[()]
+    counts = metrics.state_counts(store, wf, **scope, as_of=as_of)[()]
     order = unit_order(plans[0], (a["area"] for a in areas))
     return {
         "year": year,
         "period": None if chosen is None else {"id": chosen.id, "label": chosen.label},
+        "level": level_json,
         "as_of": as_of.isoformat(),
         "cycle": {
             "rules_hash": cycle and cycle.rules_hash,
@@ -124,13 +136,11 @@ def status_data(
         },
         "states": counts,
         "open": {s: n for s, n in counts.items() if s != wf.final},
-        "totals": figures(
-            metrics.rates(store, years=years, periods=periods, by=(), as_of=as_of)[0]
-        ),
+        "totals": figures(metrics.rates(store, **scope, by=(), as_of=as_of)[0]),
         "agencies": sorted(agencies, key=lambda a: vietnamese_key(a["name"])),
         "areas": sorted(areas, key=lambda a: order.index(a["area"])),
         "overdue": sorted(overdue, key=lambda a: vietnamese_key(a["name"])),
-        "no_deadline": asof.no_deadline_ids(store, year, as_of, periods),
+        "no_deadline": asof.no_deadline_ids(store, year, as_of, periods, members),
     }
 
 

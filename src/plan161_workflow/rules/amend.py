@@ -31,6 +31,7 @@ KEYED = {
     "areas": "id",
     "duties": "id",
     "periods": "id",
+    "levels": "id",
 }
 """List sections merged entry by entry, and the key that identifies an entry."""
 MERGED = ("plan", "calendar", "roles")

@@ -196,13 +196,15 @@ def no_deadline_ids(
     year: int,
     as_of: dt.date | None = None,
     periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
 ) -> list[str]:
-    """Ids of the tasks of ``year`` (of ``periods`` when given) without a due date (as recorded
-    at the end of ``as_of`` when given), by id."""
+    """Ids of the tasks of ``year`` (of ``periods``, first given to one of ``members``, when
+    given) without a due date (as recorded at the end of ``as_of`` when given), by id."""
     where, params = "year = ?", list[object]([year])
-    if periods is not None:
-        where += f" AND period IN ({_marks(periods)})" if periods else " AND 0 = 1"
-        params += periods
+    for column, values in (("period", periods), ("original_agency", members)):
+        if values is not None:
+            where += f" AND {column} IN ({_marks(values)})" if values else " AND 0 = 1"
+            params += values
     if as_of is None:
         rows = store.query(
             f"SELECT id FROM tasks WHERE {where} AND due IS NULL ORDER BY id", params

@@ -78,12 +78,12 @@ _ARRIVAL = ("due", "reported_at", "days_late")
 
 def _source(
     as_of: dt.date | None,
-    scope: tuple[Sequence[int] | None, Sequence[str] | None],
+    scope: Scope,
     by: Sequence[str],
     *read: str,
 ) -> tuple[list[str], str, list[object]]:
     """(common table expressions, the relation to read tasks from, their parameters): the
-    ``tasks`` table, or the tasks of ``scope`` (years, periods) as recorded at the end of
+    ``tasks`` table, or the tasks of ``scope`` (years, periods, members) as recorded at the end of
     ``as_of`` under the name ``tasks`` (so ``tasks.due`` is the due date of that day), with
     the columns set by events that the query reads (``read``, and those of the dimensions
     ``by``; ``tasks_as_of_sql``). The expressions open the statement, so their parameters come
@@ -163,13 +163,22 @@ class Overdue:
     """Its reporting period (``Task.period``)."""
 
 
+Scope = tuple[Sequence[int] | None, Sequence[str] | None, Sequence[str] | None]
+"""Which tasks a figure counts: those of (years, periods, members: the agencies the tasks were
+first given to, a consolidation level's), each when not ``None``."""
+
+
 def _where(
-    years: Sequence[int] | None, periods: Sequence[str] | None = None
+    years: Sequence[int] | None,
+    periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
 ) -> tuple[str, list[object]]:
-    """(SQL condition, parameters): the tasks of ``years`` and of ``periods`` (each when given)."""
+    """(SQL condition, parameters): the tasks of ``years``, of ``periods`` and first given to
+    one of ``members`` (each when given)."""
     where: list[str] = []
     params: list[object] = []
-    for column, values in (("year", years), ("period", periods)):
+    scope = (("year", years), ("period", periods), ("original_agency", members))
+    for column, values in scope:
         if values is not None:
             where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0 = 1")
             params += values
@@ -196,7 +205,7 @@ def _group(by: Sequence[str], as_of: dt.date | None = None) -> tuple[str, str]:
 
 def _chosen(
     by: Sequence[str],
-    scope: tuple[Sequence[int] | None, Sequence[str] | None],
+    scope: Scope,
     as_of: dt.date | None,
 ) -> tuple[list[str], list[object]]:
     """(common table expressions ending with ``chosen``, their parameters): each task's group
@@ -236,6 +245,7 @@ def rates(
     *,
     years: Sequence[int] | None = None,
     periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
     by: Sequence[str] = ("year",),
     as_of: dt.date | None = None,
 ) -> list[Rates]:
@@ -249,7 +259,7 @@ def rates(
     Raises:
         PayloadError: an unknown dimension in ``by``.
     """
-    ctes, params = _chosen(by, (years, periods), as_of)
+    ctes, params = _chosen(by, (years, periods, members), as_of)
     keys = [f"k{i}" for i in range(len(by))]
     select = "".join(f"{k}, " for k in keys)
     has = "due IS NOT NULL AND reported_at IS NOT NULL"
@@ -302,6 +312,7 @@ def state_counts(
     *,
     years: Sequence[int] | None = None,
     periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
     by: Sequence[str] = (),
     as_of: dt.date | None = None,
 ) -> dict[Key, dict[str, int]]:
@@ -311,9 +322,9 @@ def state_counts(
      Raises:
          PayloadError: an unknown dimension in ``by``.
     """
-    where, params = _where(years, periods)
+    where, params = _where(years, periods, members)
     select, group = _group(by, as_of)
-    ctes, source, first = _source(as_of, (years, periods), by)
+    ctes, source, first = _source(as_of, (years, periods, members), by)
     group = group + ", state" if group else " GROUP BY state"
     states = list(workflow.states)
     sql = f"{_with(ctes)}SELECT {select}state, count(*) FROM {source} WHERE {where}{group}"
@@ -331,7 +342,7 @@ def state_counts(
 def _overdue(
     workflow: Workflow,
     as_of: dt.date,
-    scope: tuple[Sequence[int] | None, Sequence[str] | None],
+    scope: Scope,
     select: str,
     rest: str,
 ) -> tuple[str, list[object]]:
@@ -354,6 +365,7 @@ def overdue(
     *,
     years: Sequence[int] | None = None,
     periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
 ) -> list[Overdue]:
     """Tasks overdue on ``as_of`` as recorded at the end of that day (state, due date and agency
     of that day), most days late first, then by task id."""
@@ -362,7 +374,7 @@ def overdue(
         f"CAST(julianday({AS_OF_DAY}) - julianday(due) AS INTEGER) AS late, period"
     )
     order = "ORDER BY late DESC, id"
-    rows = store.query(*_overdue(workflow, as_of, (years, periods), select, order))
+    rows = store.query(*_overdue(workflow, as_of, (years, periods, members), select, order))
     return [
         Overdue(r[0], int(r[1]), r[2], r[3], dt.date.fromisoformat(r[4]), r[5], int(r[6]), r[7])
         for r in rows
@@ -388,6 +400,7 @@ def overdue_by_agency(
     *,
     years: Sequence[int] | None = None,
     periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
 ) -> list[OverdueAgency]:
     """Agencies with overdue tasks on ``as_of`` as recorded at the end of that day (as
     ``overdue``): count and longest delay, by agency code."""
@@ -395,7 +408,7 @@ def overdue_by_agency(
         f"{AGENCY_COLUMN}, count(*), CAST(max(julianday({AS_OF_DAY}) - julianday(due)) AS INTEGER)"
     )
     rest = f"GROUP BY {AGENCY_COLUMN} ORDER BY {AGENCY_COLUMN}"
-    rows = store.query(*_overdue(workflow, as_of, (years, periods), select, rest))
+    rows = store.query(*_overdue(workflow, as_of, (years, periods, members), select, rest))
     return [OverdueAgency(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
@@ -409,6 +422,7 @@ def agency_year_grid(
     *,
     years: Sequence[int] | None = None,
     periods: Sequence[str] | None = None,
+    members: Sequence[str] | None = None,
 ) -> dict[tuple[str, int], str]:
     """The worst status of each (agency, year) with tasks, as of ``as_of``; a task counts for
     the agency that held it on its due date, as in ``rates``.
@@ -418,7 +432,7 @@ def agency_year_grid(
     agency's tasks that year has a due date. Absent pairs had no task. Only the tasks of
     ``periods`` count when given.
     """
-    where, params = _where(years, periods)
+    where, params = _where(years, periods, members)
     sql = f"""
         SELECT {AGENCY_ON_DUE} AS holder, year,
             CASE

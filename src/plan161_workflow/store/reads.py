@@ -83,16 +83,27 @@ def _date(text: str | None) -> dt.date | None:
     return dt.date.fromisoformat(text) if text else None
 
 
-def _of(year: int, period: str | None, prefix: str = "") -> tuple[str, list[object]]:
-    """(SQL condition, parameters): the tasks of ``year``, and of ``period`` when given."""
-    if period is None:
-        return f"{prefix}year = ?", [year]
-    return f"{prefix}year = ? AND {prefix}period = ?", [year, period]
+def _of(
+    year: int, period: str | None, members: Sequence[str] | None, prefix: str = ""
+) -> tuple[str, list[object]]:
+    """(SQL condition, parameters): the tasks of ``year``, of ``period`` and first given to one
+    of ``members`` (a consolidation level's), each when given."""
+    where, params = f"{prefix}year = ?", list[object]([year])
+    if period is not None:
+        where += f" AND {prefix}period = ?"
+        params.append(period)
+    if members is not None:
+        marks = ", ".join("?" * len(members))
+        where += f" AND {prefix}original_agency IN ({marks})" if members else " AND 0 = 1"
+        params += members
+    return where, params
 
 
-def task_results(store: Store, year: int, period: str | None = None) -> Iterator[TaskResultRow]:
-    """The tasks of ``year`` (of ``period`` when given), by id, streamed."""
-    where, params = _of(year, period)
+def task_results(
+    store: Store, year: int, period: str | None = None, members: Sequence[str] | None = None
+) -> Iterator[TaskResultRow]:
+    """The tasks of ``year`` (of ``period``, of ``members``, when given), by id, streamed."""
+    where, params = _of(year, period, members)
     rows = store.query(
         f"""SELECT id, COALESCE(area, duty), {AGENCY_COLUMN}, state, due,
                    substr(reported_at, 1, 10), days_late, json_extract(report, '$.summary'), rating,
@@ -117,11 +128,15 @@ def task_results(store: Store, year: int, period: str | None = None) -> Iterator
 
 
 def shortfalls(
-    store: Store, year: int, on: dt.date, period: str | None = None
+    store: Store,
+    year: int,
+    on: dt.date,
+    period: str | None = None,
+    members: Sequence[str] | None = None,
 ) -> Iterator[ShortfallRow]:
     """The tasks of ``year`` (of ``period`` when given) with a due date reported late, or not
     reported and due before ``on``, streamed."""
-    where, params = _of(year, period)
+    where, params = _of(year, period, members)
     rows = store.query(
         f"""SELECT {AGENCY_COLUMN}, COALESCE(area, duty), due, days_late,
                    reported_at IS NULL,
@@ -143,13 +158,17 @@ def shortfalls(
 
 
 def remarks(
-    store: Store, year: int, triggers: Sequence[str], period: str | None = None
+    store: Store,
+    year: int,
+    triggers: Sequence[str],
+    period: str | None = None,
+    members: Sequence[str] | None = None,
 ) -> Iterator[RemarkRow]:
     """The applied events of ``triggers`` (comments) on the tasks of ``year`` (of ``period``
     when given), oldest first, streamed."""
     if not triggers:
         return
-    where, params = _of(year, period, "t.")
+    where, params = _of(year, period, members, "t.")
     rows = store.query(
         f"""SELECT e.actor, e.task_id, COALESCE(t.area, t.duty), substr(e.at, 1, 10),
                    json_extract(e.payload, '$.text')

@@ -680,15 +680,18 @@ class Store:
         )
 
     def consolidations(self, year: int, period: str | None = None) -> list[dict[str, Any]]:
-        """Consolidated-report records of ``year`` (of one period when given), oldest first."""
+        """Consolidated-report records of ``year`` (of one period when given), oldest first;
+        each with the ``level`` its event names (``None``: the province's)."""
         cols = ("seq", "year", "at", "actor", "tasks", "missing", "waived", "recipients", "period")
-        where, params = ("year = ?", (year,)) if period is None else ("period = ?", (period,))
+        where, params = ("c.year = ?", (year,)) if period is None else ("c.period = ?", (period,))
         rows = self.conn.execute(
-            f"SELECT {', '.join(cols)} FROM consolidations WHERE {where} ORDER BY seq", params
+            f"SELECT {', '.join('c.' + c for c in cols)}, json_extract(e.payload, '$.level') "
+            f"FROM consolidations c JOIN events e ON e.seq = c.seq WHERE {where} ORDER BY c.seq",
+            params,
         )
         out = []
         for r in rows:
-            rec = dict(zip(cols, r, strict=True))
+            rec = dict(zip((*cols, "level"), r, strict=True))
             for key in ("tasks", "missing", "waived", "recipients"):
                 rec[key] = json.loads(rec[key])
             out.append(rec)

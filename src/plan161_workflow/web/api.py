@@ -30,6 +30,14 @@ from plan161_workflow.web.runner import Runner
 READ = documented(400, 401, 404, 422, 503)
 WRITE = documented(400, 401, 403, 404, 409, 412, 413, 422, 423, 503)
 Year = Annotated[int, Path(ge=1900, le=2200, description="Reporting year.")]
+LevelQuery = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="A consolidation level of the rules: its members' tasks only (the report "
+        "its consolidator sends up); left out: the whole province.",
+    ),
+]
 Period = Annotated[
     str | None,
     Query(
@@ -141,12 +149,12 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
 
     @router.get("/cycles/{year}/status", responses=READ, tags=["cycles"])
     async def status(
-        year: Year, who: Who, as_of: AsOf = None, period: Period = None
+        year: Year, who: Who, as_of: AsOf = None, period: Period = None, level: LevelQuery = None
     ) -> dict[str, Any]:
         """The cycle (or one period of it) at a glance as recorded at the end of a day: counts
         by state, reporting and on-time rates per agency and area, overdue agencies (``plan161
         status --json``)."""
-        return await runner(status_data, engine, year, day(as_of, today()), period)
+        return await runner(status_data, engine, year, day(as_of, today()), period, level)
 
     @router.get("/cycles/{year}/consolidations", responses=READ, tags=["consolidation"])
     async def consolidations(year: Year, who: Who, period: Period = None) -> list[dict[str, Any]]:
@@ -158,7 +166,12 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
         """Consolidate the reported tasks of a year as the caller (the consolidating agency),
         waiving the missing reports of the agencies in ``waive`` (409 lists what is missing)."""
         done = await runner(
-            engine.consolidate, year, period=body.period, actor=who.agency, waive=body.waive
+            engine.consolidate,
+            year,
+            period=body.period,
+            actor=who.agency,
+            waive=body.waive,
+            level=body.level,
         )
         return done.to_json()
 
@@ -180,12 +193,13 @@ def build(runner: Runner, trusted_header: str | None, max_wait: float) -> APIRou
         fmt: Annotated[Literal["html", "md", "json"], Query(alias="format")] = "html",
         lang: Literal["vi", "en"] = "vi",
         period: Period = None,
+        level: LevelQuery = None,
     ) -> Response:
         """The consolidated report of a year's period as the consolidating agency sends it: one
         self-contained HTML page, Markdown or JSON (``period`` may be left out when the plan
         has a single period)."""
         _, text = await runner(
-            make_report, engine, year, today(), fmt=fmt, lang=lang, period=period
+            make_report, engine, year, today(), fmt=fmt, lang=lang, period=period, level=level
         )
         media = {"html": "text/html", "md": "text/markdown", "json": "application/json"}[fmt]
         name = f"bao-cao-{year}.{fmt}"

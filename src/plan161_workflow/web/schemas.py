@@ -81,6 +81,12 @@ class ConsolidateIn(BaseModel):
         description="The period consolidated (an id such as 2026S1, or a series with one "
         "period that year); may be left out when the plan has a single period.",
     )
+    level: str | None = Field(
+        default=None,
+        max_length=64,
+        description="A consolidation level of the rules: its members' reports, consolidated by "
+        "its consolidator; left out: the province's consolidation of the rest.",
+    )
 
 
 class CycleIn(BaseModel):

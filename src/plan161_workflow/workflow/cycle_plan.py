@@ -59,12 +59,18 @@ def plan_tasks(
     instances = [i for i in year_instances(plan, year, calendar) if period in (None, i.id)]
     tasks = []
     for instance in instances:
+        made: list[Task] = []
         for unit in plan.units():
             if instance.series not in {p.id for p in plan.unit_periods(unit)}:
                 continue
             if not unit.recurrence.applies(year):
                 continue
-            tasks += _unit_tasks(plan, unit, instance, calendar)
+            made += _unit_tasks(plan, unit, instance, calendar)
+        tasks += made
+        for level in plan.levels:  # each level reports upward where its members report
+            members = set(plan.expand(level.members))
+            if any(t.original_agency in members for t in made):
+                tasks += _unit_tasks(plan, level.report_unit(plan), instance, calendar)
     return tasks
 
 

@@ -70,6 +70,9 @@ class Rulebook:
         self.needs.update({a.trigger: a.requires for a in wf.actions})
         self._held: dict[tuple[str, dt.date], str] = {}
         """(role, day) -> holder: the plan never changes under a rulebook, so neither do these."""
+        self.levels = {level.id: level for level in plan.levels}
+        self.level_of = {c: lv for lv in plan.levels for c in plan.expand(lv.members)}
+        """Member agency -> its consolidation level (its reports go to that level)."""
 
     def known_agency(self, code: str, where: str = "") -> None:
         """Raises ``NotFound`` (with a did-you-mean) unless ``code`` is an agency of the rules;
@@ -93,11 +96,30 @@ class Rulebook:
             self._held[role, on] = held
         return held
 
+    def level_holder(self, level_id: str | None, on: dt.date) -> str:
+        """The agency consolidating a level on a day (successors followed), or the plan's
+        consolidator for ``None`` (the province).
+
+        Raises:
+            NotFound: no such level.
+        """
+        if level_id is None:
+            return self.holder("consolidator", on)
+        level = self.levels.get(level_id)
+        if level is None:
+            known = sorted(self.levels)
+            hint = f"levels: {', '.join(known) or 'none'}" + suggest(level_id, known)
+            raise NotFound("level", level_id, hint)
+        return self.succession.holder(level.consolidator, on, role="consolidator")
+
     def acting(self, role: str, task: Task, on: dt.date) -> str:
-        """Who plays ``role`` (consolidator, evaluator) for ``task`` on day ``on``: its holder,
-        except on a task that holder leads itself, which goes to the agency the consolidator
-        reports to (``Plan.reports_to``): nobody reviews or grades its own report."""
-        held = self.holder(role, on)
+        """Who plays ``role`` (consolidator, evaluator) for ``task`` on day ``on``: its holder
+        (for the consolidator, that of the level the task's first agency belongs to: a
+        commune's report goes to its level), except on a task that holder leads itself, which
+        goes to the agency the consolidator reports to (``Plan.reports_to``): nobody reviews or
+        grades its own report."""
+        level = self.level_of.get(task.original_agency) if role == "consolidator" else None
+        held = self.holder(role, on) if level is None else self.level_holder(level.id, on)
         return self.holder("reports_to", on) if held == task.agency else held
 
     def may(self, role: Role, actor: str, task: Task, on: dt.date) -> bool:
@@ -199,15 +221,23 @@ def decide(
     return Outcome(to_state, updates, payload)
 
 
-def decide_cycle(book: Rulebook, year: int, trigger: str, actor: str, on: dt.date) -> None:
+def decide_cycle(
+    book: Rulebook, year: int, trigger: str, actor: str, on: dt.date, level: str | None = None
+) -> None:
     """Whether ``actor`` may make the change ``trigger`` to the cycle of ``year`` on day ``on``
-    (``consolidate`` it, ``close_cycle``): returns if so, raises otherwise.
+    (``consolidate`` it, ``close_cycle``): returns if so, raises otherwise. A consolidation of
+    a ``level`` is its consolidator's (successors followed).
 
     Raises:
-        NotFound: ``trigger`` is not a change to a cycle.
+        NotFound: ``trigger`` is not a change to a cycle, or ``level`` no level of the plan.
         PermissionDenied: ``actor`` holds none of the roles ``CYCLE_ROLES`` gives ``trigger`` on
             that day (successors followed).
     """
+    if level is not None and trigger == "consolidate":
+        holder = book.level_holder(level, on)
+        if actor != holder:
+            raise PermissionDenied(actor, trigger, f"{cycle_id(year)} ({level})", [holder])
+        return
     roles = CYCLE_ROLES.get(trigger)
     if roles is None:
         known = sorted(CYCLE_ROLES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules.checks.common import Found
 from plan161_workflow.rules.checks.dates import calendar_problems, deadline_problems
+from plan161_workflow.rules.checks.levels import level_problems
 from plan161_workflow.rules.checks.periods import period_problems
 from plan161_workflow.rules.checks.registry import (
     agency_problems,
@@ -36,6 +37,7 @@ def check_plan(plan: Plan) -> list[Found]:
         *unit_problems(plan),
         *period_problems(plan),
         *role_problems(plan),
+        *level_problems(plan),
         *reminder_problems(plan),
         *succession_problems(plan),
         *workflow_checks(plan.workflow),
