@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from plan161_workflow.hints import suggest
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.rules.checks.common import Found, duplicates, refs, unknown_agency
+from plan161_workflow.rules.checks.registry import first_day, named_too_early
 
 
 def level_problems(plan: Plan) -> Iterator[Found]:
@@ -52,6 +53,10 @@ def level_problems(plan: Plan) -> Iterator[Found]:
                 f"no member of level {level.id!r} leads an area or duty: the level would have "
                 "no reports to consolidate",
             )
+        start = first_day(plan)
+        for key, named in (("consolidator", (level.consolidator,)), ("members", level.members)):
+            what = f"the {key} of level {level.id!r}"
+            yield from named_too_early(plan, named, (*here, key), start, what)
         if level.deadline is not None and level.deadline not in deadlines:
             yield (
                 (*here, "deadline"),

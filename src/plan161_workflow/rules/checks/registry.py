@@ -141,9 +141,9 @@ def _unit(plan: Plan, unit: Area | Duty, here: tuple[str, int]) -> Iterator[Foun
                     f"{unit.id!r}; an agency either leads or coordinates"
                 ),
             )
-    start = _first_day(plan, unit)
+    start = first_day(plan, unit)
     for key, named in (("lead", unit.lead), ("coordinating", unit.coordinating)):
-        yield from _later(plan, named, (*here, key), start, f"{key} of {unit.id!r}")
+        yield from named_too_early(plan, named, (*here, key), start, f"{key} of {unit.id!r}")
     deadlines = {d.id for d in plan.deadlines}
     if unit.deadline is not None and unit.deadline not in deadlines:
         yield (
@@ -152,7 +152,7 @@ def _unit(plan: Plan, unit: Area | Duty, here: tuple[str, int]) -> Iterator[Foun
         )
 
 
-def _first_day(plan: Plan, unit: Area | Duty | None = None) -> dt.date | None:
+def first_day(plan: Plan, unit: Area | Duty | None = None) -> dt.date | None:
     """The first day of the first year of the plan (in which ``unit`` reports, when given);
     ``None`` when the years are wrong (reported elsewhere)."""
     years = [y for y in plan.info.years if 1 <= y <= 9999]
@@ -161,7 +161,7 @@ def _first_day(plan: Plan, unit: Area | Duty | None = None) -> dt.date | None:
     return dt.date(years[0], 1, 1) if years else None
 
 
-def _later(
+def named_too_early(
     plan: Plan,
     named: tuple[str, ...],
     path: tuple[str | int, ...],
@@ -193,11 +193,11 @@ def role_problems(plan: Plan) -> Iterator[Found]:
     yield from refs(plan, plan.roles.overseers, ("roles", "overseers"))
     yield from refs(plan, plan.roles.recipients, ("roles", "recipients"))
     yield from _reports_to_problems(plan)
-    start = _first_day(plan)
+    start = first_day(plan)
     for key in ("consolidator", "evaluator", "overseers", "recipients"):
         value = getattr(plan.roles, key)
         named = (value,) if isinstance(value, str) else value
-        yield from _later(plan, named, ("roles", key), start, f"the {key}")
+        yield from named_too_early(plan, named, ("roles", key), start, f"the {key}")
     if not plan.rating_scale:
         yield ("rating_scale",), "the rating scale needs at least one rating"
     codes = (r.code for r in plan.rating_scale)
