@@ -10,6 +10,7 @@
     │   ├── NotFound                  unknown task, agency, cycle or event
     │   ├── CycleClosedError          the task's reporting cycle is closed or not open
     │   ├── PayloadError              a refused argument (no summary, a wrong type); a ValueError
+    │   │   └── UnfireableStepError   a workflow step some tasks need that no agency can fire there
     │   ├── AgencyCeasedError         the acting agency no longer exists; names its successor
     │   ├── ConflictError             another writer changed the task first (optimistic concurrency)
     │   └── ConsolidationError        tasks are still unreported and were not waived
@@ -113,6 +114,33 @@ class PayloadError(WorkflowError, ValueError):
     """The request lacks something the trigger needs, or carries something invalid; raised for
     every argument the API refuses. Also a ``ValueError``, so that hosts catching
     ``ValueError`` for bad arguments keep working."""
+
+
+class UnfireableStepError(PayloadError):
+    """A simulation was refused before it began: the path every task must take under the
+    workflow has a step that no agency could fire on some tasks (its role has no holder there:
+    a step of the coordinating agencies on a task without any, an overseer's step in a plan
+    without overseers)."""
+
+    def __init__(self, trigger: str, location: str, role: str, tasks: Sequence[str]) -> None:
+        self.trigger = trigger
+        """The step's trigger."""
+        self.location = location
+        """Where the rules declare it: ``workflow.transitions[3]``."""
+        self.role = role
+        """The role that fires it."""
+        self.tasks = tuple(tasks)
+        """The ids of the tasks on which no agency could fire it."""
+        shown = ", ".join(self.tasks[:5]) + (
+            f" and {len(self.tasks) - 5} more" if len(self.tasks) > 5 else ""
+        )
+        who = "coordinating agencies" if role == "coordinating" else f"{role}s"
+        super().__init__(
+            f"{location}: the simulation would have to fire {trigger!r} (role {role!r}) on "
+            f"{len(self.tasks)} task(s) with no {who} to fire it: {shown}; give the step a role "
+            "every task has (responsible, consolidator, evaluator, participant), or give those "
+            "tasks such agencies"
+        )
 
 
 class AgencyCeasedError(WorkflowError):

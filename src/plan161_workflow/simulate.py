@@ -7,11 +7,19 @@ same seed gives the same database, event for event.
 
 What is fired comes from the cycle's workflow (``workflow.script``), so a province's own
 workflow is simulated as well.
+
+Time is one schedule for every year and period: a year opens on 2 January whatever the previous
+year still has to do (a report of year N due in N+1 is submitted, consolidated and rated while
+year N+1 runs), and each period of a year (6-month, quarterly, monthly, one-off, review) is
+consolidated on its own dates and rated once its own reports are in. Work within a period is
+drawn at the scale of the period (a month's reports start, arrive early and are commented on
+within days, a year's within months).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import random
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -22,12 +30,21 @@ import attrs
 
 from plan161_workflow.clock import FakeClock, today
 from plan161_workflow.engine import Engine
-from plan161_workflow.errors import Plan161Error
+from plan161_workflow.errors import Plan161Error, UnfireableStepError
+from plan161_workflow.model.period import PeriodInstance
 from plan161_workflow.model.plan import Plan
 from plan161_workflow.model.task import Task
 from plan161_workflow.reporting.metrics import rates
+from plan161_workflow.workflow.cycle_plan import plan_tasks
 from plan161_workflow.workflow.definition import open_states
-from plan161_workflow.workflow.script import Script, Step, held_roles, remaining, script_of
+from plan161_workflow.workflow.script import (
+    Script,
+    Step,
+    held_roles,
+    remaining,
+    script_of,
+    unfireable,
+)
 
 
 @attrs.frozen
@@ -107,16 +124,20 @@ COMMENT_TEXT = "Đề nghị làm rõ kết quả và khó khăn, vướng mắc
 
 
 class _Schedule:
-    """Actions at moments of simulated time, run in time order (ties in insertion order)."""
+    """Actions at moments of simulated time, run in time order (ties in the order they were
+    scheduled); an action may schedule more."""
 
     def __init__(self) -> None:
-        self._items: list[tuple[dt.datetime, int, Action]] = []
+        self._heap: list[tuple[dt.datetime, int, Action]] = []
+        self._count = 0
 
     def at(self, when: dt.datetime, action: Action) -> None:
-        self._items.append((when, len(self._items), action))
+        heapq.heappush(self._heap, (when, self._count, action))
+        self._count += 1
 
     def run(self, clock: FakeClock) -> Iterable[None]:
-        for when, _, action in sorted(self._items, key=lambda i: (i[0], i[1])):
+        while self._heap:
+            when, _, action = heapq.heappop(self._heap)
             clock.set(max(when, clock.now))
             action()
             yield None
@@ -135,21 +156,74 @@ def simulate(
 ) -> list[YearSummary]:
     """Run the reporting cycles of ``years`` on ``engine``, whose clock must be ``clock``.
 
-    Each cycle follows its own workflow (see ``script_of``). ``progress`` is called with the
+    Each cycle follows its own workflow (see ``script_of``). Every year opens on 2 January (or
+    when the clock gets there), even while an earlier year's reports are still due, consolidated
+    or rated; each period is consolidated on its own dates. ``progress`` is called with the
     number of actions done since the last call. A request the engine refuses is recorded in the
     history and counted in ``YearSummary.refused``; the simulation goes on.
 
     Raises:
+        UnfireableStepError: before anything is done, when a step every task must take under a
+            cycle's workflow has, on some tasks, no agency to fire it (``unfireable``).
         Plan161Error: the workflow gives the simulation no way through (``script_of``), or the
             engine refused something the simulation cannot continue without.
     """
     params = params or SimulationParams()
+    years = list(years)
+    _check_fireable(engine, years)
     rng = random.Random(params.seed)
-    return [_Year(engine, clock, year, params, rng).run(progress) for year in years]
+    sched = _Schedule()
+    runs = [_Year(engine, clock, year, params, rng, sched) for year in years]
+    zone = clock.now.tzinfo
+    for run in runs:
+        sched.at(dt.datetime.combine(dt.date(run.year, 1, 2), dt.time(0), zone), run.open)
+    for _ in sched.run(clock):
+        if progress:
+            progress(1)
+    return [run.summary() for run in runs]
+
+
+def _check_fireable(engine: Engine, years: list[int]) -> None:
+    """Refuse, before a cycle opens, a workflow with a step the simulation must fire on tasks
+    where no agency holds its role.
+
+    Raises:
+        UnfireableStepError: the first such step, with its tasks in every year of ``years``.
+    """
+    found: dict[str, tuple[Step, list[str]]] = {}
+    for year in years:
+        book = engine.cycle_book(year)
+        try:
+            tasks = plan_tasks(book.plan, year, book.calendar)
+        except ValueError:
+            continue  # a year outside the plan: open_cycle says so
+        script = script_of(book.plan.workflow, held_roles(book.plan))
+        for step, location, lacking in unfireable(book.plan, script, tasks):
+            found.setdefault(location, (step, []))[1].extend(lacking)
+    for location, (step, lacking) in found.items():
+        raise UnfireableStepError(step.trigger, location, step.role, lacking)
+
+
+@attrs.define
+class _Period:
+    """One period of a simulated year: its reports' main last day and what is left to do."""
+
+    instance: PeriodInstance
+    scale: float
+    """Its length against a year's (at most 1): how far apart its agencies' actions are."""
+    consolidate_on: dt.date = dt.date.min
+    """The day it is first consolidated."""
+    pending: int = 0
+    """Actions scheduled for it not yet done (its evaluation is drawn when none are left)."""
+
+    def days(self, year_days: int) -> int:
+        """``year_days`` scaled to the period, at least one."""
+        return max(1, int(year_days * self.scale))
 
 
 class _Year:
-    """One simulated year: schedules every agency's actions, then runs them in time order."""
+    """One simulated year: schedules every agency's actions of each of its periods on the
+    shared schedule, and runs them as they come."""
 
     plan: Plan
     script: Script
@@ -163,14 +237,45 @@ class _Year:
         year: int,
         params: SimulationParams,
         rng: random.Random,
+        sched: _Schedule,
     ) -> None:
         self.engine, self.clock, self.year, self.params, self.rng = engine, clock, year, params, rng
+        self.sched = sched
         self.stats: Counter[str] = Counter()
-        self.sched = _Schedule()
         self.reports: dict[str, dict[str, Any]] = {}
+        self.periods: dict[str, _Period] = {}
+        self.outstanding = 0
+        """Actions of the year scheduled and not yet done."""
+        self.unrated = 0
+        """Periods whose evaluation is not yet drawn."""
+        self.closing = False
 
     def when(self, day: dt.date) -> dt.datetime:
         return _moment(day, self.rng).replace(tzinfo=self.clock.now.tzinfo)
+
+    def later(self, when: dt.datetime, action: Action, period: _Period | None = None) -> None:
+        """Schedule ``action`` of this year (of ``period``) at ``when``."""
+        self.outstanding += 1
+        if period is not None:
+            period.pending += 1
+        self.sched.at(when, partial(self.done_after, action, period))
+
+    def done_after(self, action: Action, period: _Period | None) -> None:
+        """Run ``action``; then rate a period with nothing left to do, and close a year with
+        nothing left at all."""
+        action()
+        self.outstanding -= 1
+        if period is not None:
+            period.pending -= 1
+            if not period.pending:
+                self.evaluate(period)
+        idle = not self.outstanding and not self.unrated
+        if idle and self.params.close_cycles and not self.closing:
+            self.closing = True
+            self.sched.at(self.clock.now + dt.timedelta(days=1), self.close)
+
+    def close(self) -> None:
+        self.engine.close_cycle(self.year, actor=self.holder("evaluator"))
 
     def holder(self, role: str) -> str:
         return self.engine.holder(role, today(self.clock.now), year=self.year)
@@ -185,7 +290,8 @@ class _Year:
         return True
 
     def actor(self, step: Step, task: Task) -> str:
-        """Who fires ``step`` on ``task`` now: the holder of the step's role."""
+        """Who fires ``step`` on ``task`` now: the holder of the step's role (``simulate``
+        refused up-front a step with no holder on some task)."""
         if step.role in ("consolidator", "evaluator"):
             return self.engine.holder(step.role, today(self.clock.now), year=self.year, task=task)
         if step.role == "coordinating" and task.coordinating:
@@ -201,16 +307,19 @@ class _Year:
         """The agency holding ``code``'s duty for ``task`` today (successors followed)."""
         return self.engine.holder(code, today(self.clock.now), year=self.year, unit=task.unit)
 
-    def act(self, task: Task, step: Step, actor: str, text: str | None = None) -> bool:
+    def act(
+        self, task: Task, step: Step, actor: str, text: str | None = None, rating: str = ""
+    ) -> bool:
         """Fire ``step`` on ``task`` as ``actor``, carrying what the step requires (a text, by
-        default, on the task's progress before the report and on the review after it)."""
+        default, on the task's progress before the report and on the review after it; a grade
+        drawn now unless ``rating`` gives it)."""
         kw: dict[str, Any] = {}
         if step.requires == "report":
             kw["report"] = self.reports.get(task.id)
         elif step.requires == "reason":
             kw["reason"] = REASON
         elif step.requires == "rating":
-            kw["rating"] = self.rating(task)
+            kw["rating"] = rating or self.rating(task)
         elif step.requires == "text":
             kw["text"] = text or (PROGRESS_TEXT if step.source in self.opened else REVIEW_TEXT)
         return self.fire(task.id, step.trigger, actor, **kw)
@@ -235,10 +344,13 @@ class _Year:
         )
         self.fire_all(task, path)  # the consolidator may accept first
 
-    def fire_all(self, task: Task, steps: tuple[Step, ...]) -> None:
+    def fire_all(
+        self, task: Task, steps: tuple[Step, ...], ratings: dict[Step, str] | None = None
+    ) -> None:
         """Fire ``steps`` in turn, each by the holder of its role, until one is refused."""
         for step in steps:
-            if not self.act(task, step, self.actor(step, task)):
+            rating = (ratings or {}).get(step, "")
+            if not self.act(task, step, self.actor(step, task), rating=rating):
                 return
 
     def contribute(self, task_id: str, coordinator: str, step: Step) -> None:
@@ -248,22 +360,24 @@ class _Year:
     def comment(self, task_id: str, overseer: str, step: Step) -> None:
         self.act(self.engine.task(task_id), step, overseer, COMMENT_TEXT)
 
-    def consolidate(self, only_if_reported: bool = False) -> None:
+    def consolidate(self, period: str, only_if_reported: bool = False) -> None:
         # The reports still under review are reviewed before they are consolidated.
         pending = {step.source for step in self.script.review}
-        for task in self.engine.tasks(year=self.year) if pending else ():
+        for task in self.engine.tasks(year=self.year, period=period) if pending else ():
             if task.state in pending:
                 self.advance(task.id, self.script.review)
         ready, missing = self.engine.consolidation_candidates(
-            self.year, as_of=today(self.clock.now)
+            self.year, period=period, as_of=today(self.clock.now)
         )
-        if only_if_reported and not ready:
+        if (only_if_reported or not missing) and not ready:
             return
         waive = sorted({t.agency for t in missing})
-        self.engine.consolidate(self.year, actor=self.holder("consolidator"), waive=waive)
+        consolidator = self.holder("consolidator")
+        self.engine.consolidate(self.year, period=period, actor=consolidator, waive=waive)
 
-    def plan_task(self, task: Task, main_due: dt.date, consolidate_on: dt.date) -> None:
+    def plan_task(self, task: Task, period: _Period, main_due: dt.date) -> None:
         plan, rng, params, script = self.plan, self.rng, self.params, self.script
+        consolidate_on, instance = period.consolidate_on, period.instance
         beh = params.for_kind(plan.agency(task.original_agency).kind)
         due = task.due or main_due
         roll = rng.random()
@@ -275,75 +389,93 @@ class _Year:
         elif roll < beh.no_show_share + beh.late_share + beh.last_day_share:
             arrival = due
         else:
-            arrival = due - dt.timedelta(days=rng.randint(1, 60))
-        started = dt.date(self.year, 1, 15) + dt.timedelta(days=rng.randint(0, 150))
+            arrival = due - dt.timedelta(days=rng.randint(1, period.days(60)))
+        # A year's work starts from mid-January to mid-June; a shorter period's, as far in.
+        started = instance.start + dt.timedelta(days=int(14 * period.scale))
+        started += dt.timedelta(days=rng.randint(0, int(150 * period.scale)))
         start = script.start
         if rng.random() >= beh.start_share:  # the agency does not start; others' steps go on
             start = start[: next((i for i, s in enumerate(start) if s.role == "responsible"), None)]
         day = started
         for i, step in enumerate(start):
-            day += dt.timedelta(days=rng.randint(1, 20) if i else 0)
-            self.sched.at(self.when(day), partial(self.advance, task.id, (step,)))
+            day += dt.timedelta(days=rng.randint(1, period.days(20)) if i else 0)
+            self.later(self.when(day), partial(self.advance, task.id, (step,)), period)
         for coordinator in task.coordinating:
             if rng.random() < params.contribute_share and script.contribute:
-                day = started + dt.timedelta(days=rng.randint(1, 120))
+                day = started + dt.timedelta(days=rng.randint(1, period.days(120)))
                 act = partial(self.contribute, task.id, coordinator, script.contribute)
-                self.sched.at(self.when(day), act)
+                self.later(self.when(day), act, period)
         for overseer in plan.expand(plan.roles.overseers):
             if rng.random() < params.comment_share and script.comment:
-                day = started + dt.timedelta(days=rng.randint(1, 200))
+                day = started + dt.timedelta(days=rng.randint(1, period.days(200)))
                 act = partial(self.comment, task.id, overseer, script.comment)
-                self.sched.at(self.when(day), act)
+                self.later(self.when(day), act, period)
         if arrival is None:
             return
         self.reports[task.id] = {
-            "summary": f"Báo cáo kết quả thực hiện {task.unit} năm {self.year}",
+            "summary": f"Báo cáo kết quả thực hiện {task.unit} {instance.label}",
             "indicators": {"hoat_dong": rng.randint(1, 12)},
         }
         submit = partial(self.submit, task.id)
-        self.sched.at(self.when(arrival), submit)
+        self.later(self.when(arrival), submit, period)
         early = arrival < consolidate_on - dt.timedelta(days=5)
         if early and script.send_back and rng.random() < params.send_back_share:
             back = arrival + dt.timedelta(days=rng.randint(1, 3))
             self.stats["sent_back"] += 1
-            self.sched.at(self.when(back), partial(self.advance, task.id, (script.send_back,)))
+            self.later(self.when(back), partial(self.advance, task.id, (script.send_back,)), period)
             arrival = back + dt.timedelta(days=rng.randint(1, 2))
-            self.sched.at(self.when(arrival), submit)
+            self.later(self.when(arrival), submit, period)
         if script.review:  # reviewed within days of the last arrival, if before consolidating
             day = arrival + dt.timedelta(days=rng.randint(1, 3))
-            self.sched.at(self.when(day), partial(self.advance, task.id, script.review))
+            self.later(self.when(day), partial(self.advance, task.id, script.review), period)
 
-    def run(self, progress: Callable[[int], None] | None) -> YearSummary:
+    def open(self) -> None:
+        """Open the year's cycle and schedule the work of each of its periods."""
         engine, clock, params = self.engine, self.clock, self.params
         self.plan = engine.cycle_book(self.year).plan  # the rules the cycle follows
         self.script = script_of(self.plan.workflow, held_roles(self.plan))
         self.opened = frozenset(open_states(self.plan.workflow))
         clock.set(max(clock.now, self.when(dt.date(self.year, 1, 2))))
         tasks = engine.open_cycle(self.year)
-        dues = [t.due for t in tasks if t.due]
-        main_due = max(dues) if dues else dt.date(self.year, 11, 30)
-        consolidate_on = main_due + dt.timedelta(days=params.consolidate_after_days)
+        instances = {i.id: i for i in engine.periods(self.year)}
+        by_period: dict[str, list[Task]] = {}
         for task in tasks:
-            self.plan_task(task, main_due, consolidate_on)
-        self.sched.at(self.when(consolidate_on), self.consolidate)
-        # Reports that arrive after the consolidation are consolidated once more, later.
-        again = main_due + dt.timedelta(days=max(params.consolidate_after_days + 20, 30))
-        self.sched.at(self.when(again), partial(self.consolidate, only_if_reported=True))
-        for _ in self.sched.run(clock):
-            if progress:
-                progress(1)
-        self.evaluate(consolidate_on)
-        if params.close_cycles:
-            clock.set(clock.now + dt.timedelta(days=1))
-            engine.close_cycle(self.year, actor=self.holder("evaluator"))
-        return self.summary()
+            by_period.setdefault(task.period, []).append(task)
+        self.unrated = len(by_period)
+        for period_id in sorted(by_period, key=list(instances).index):
+            instance, its = instances[period_id], by_period[period_id]
+            length = (instance.end - instance.start).days + 1
+            period = _Period(instance, min(1.0, length / 365))
+            self.periods[period_id] = period
+            dues = [t.due for t in its if t.due]
+            # Without a due date, a year's reports are expected by 30/11 (a month before its end).
+            fallback = instance.due or instance.end - dt.timedelta(days=period.days(31))
+            main_due = max(dues) if dues else fallback
+            period.consolidate_on = main_due + dt.timedelta(days=params.consolidate_after_days)
+            for task in its:
+                self.plan_task(task, period, main_due)
+            consolidate = partial(self.consolidate, period_id)
+            self.later(self.when(period.consolidate_on), consolidate, period)
+            # Reports that arrive after the consolidation are consolidated once more, later.
+            again = main_due + dt.timedelta(days=max(params.consolidate_after_days + 20, 30))
+            self.later(self.when(again), partial(consolidate, only_if_reported=True), period)
 
-    def evaluate(self, consolidated_on: dt.date) -> None:
+    def evaluate(self, period: _Period) -> None:
+        """Draw when the evaluator rates each consolidated task of ``period`` (one after the
+        other, from now) and what grade, and schedule each rating."""
+        self.unrated -= 1
         within = self.params.evaluate_within_days
-        for task in self.engine.tasks(year=self.year, state=self.plan.workflow.consolidated_state):
-            day = consolidated_on + dt.timedelta(days=self.rng.randint(1, within))
-            self.clock.set(max(self.clock.now, self.when(day)))
-            self.advance(task.id, self.script.evaluation)
+        moment = self.clock.now
+        state = self.plan.workflow.consolidated_state
+        for task in self.engine.tasks(year=self.year, period=period.instance.id, state=state):
+            day = period.consolidate_on + dt.timedelta(days=self.rng.randint(1, within))
+            moment = max(moment, self.when(day))
+            steps = remaining(self.script.evaluation, task.state)
+            ratings = {s: self.rating(task) for s in steps if s.requires == "rating"}
+            self.later(moment, partial(self.rate, task.id, steps, ratings))
+
+    def rate(self, task_id: str, steps: tuple[Step, ...], ratings: dict[Step, str]) -> None:
+        self.fire_all(self.engine.task(task_id), steps, ratings)
 
     def summary(self) -> YearSummary:
         tasks = self.engine.tasks(year=self.year)

@@ -8,7 +8,7 @@ own workflow, with more steps or Vietnamese trigger names, is simulated as well.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 
 import attrs
 
@@ -22,6 +22,7 @@ from plan161_workflow.model.plan import (
     WorkflowAction,
     WorkflowTransition,
 )
+from plan161_workflow.model.task import Task
 from plan161_workflow.workflow.definition import comment_actions, consolidation_states, open_states
 
 HELD: frozenset[Role] = frozenset(
@@ -266,3 +267,41 @@ def _step(action: WorkflowAction) -> Step:
 def remaining(path: tuple[Step, ...], state: str) -> tuple[Step, ...]:
     """The rest of ``path`` for a task in ``state`` (empty when ``state`` is not on it)."""
     return next((path[i:] for i, step in enumerate(path) if step.source == state), ())
+
+
+def required_steps(wf: Workflow, script: Script) -> list[Step]:
+    """The steps the simulation fires on every task it can: the start steps, the report's path
+    from each state those leave a task in, the review and the evaluation (not the optional
+    actions, nor the step back, which only roles every task has may fire)."""
+    steps = list(script.start)
+    states = [wf.initial]
+    for step in script.start:
+        states += [
+            t.dest for t in wf.transitions if t.trigger == step.trigger and step.source in t.source
+        ][:1]
+    for state in dict.fromkeys(states):
+        steps += script.submit_from(state)
+    return [*steps, *script.review, *script.evaluation]
+
+
+def unfireable(
+    plan: Plan, script: Script, tasks: Iterable[Task]
+) -> list[tuple[Step, str, list[str]]]:
+    """(step, where the rules declare it, the ids of the tasks) for each step ``script`` must
+    fire that has, on some of ``tasks``, no agency holding its role (``held_roles``; a
+    coordinating step needs the task's coordinating agencies), in the order they are fired."""
+    held = held_roles(plan)
+    tasks = list(tasks)
+    out = []
+    for step in dict.fromkeys(required_steps(plan.workflow, script)):
+        if step.role in held:
+            continue
+        lacking = [t.id for t in tasks if step.role != "coordinating" or not t.coordinating]
+        if lacking:
+            index = next(
+                i
+                for i, t in enumerate(plan.workflow.transitions)
+                if t.trigger == step.trigger and step.source in t.source
+            )
+            out.append((step, f"workflow.transitions[{index}]", lacking))
+    return out
