@@ -32,6 +32,7 @@ from plan161_workflow.errors import (
     Problem,
     RulesError,
     StoreError,
+    UnfireableStepError,
     WorkflowError,
 )
 from plan161_workflow.model import (
@@ -132,6 +133,7 @@ __all__ = [
     "VerifyReport",
     "Workflow",
     "WorkflowAction",
+    "UnfireableStepError",
     "WorkflowError",
     "WorkflowTransition",
     "WorkingCalendar",
