@@ -122,4 +122,6 @@ def test_another_province_says_what_its_deadlines_do() -> None:
     assert "(moved to the next working day)" not in doc
     assert "if it fell on a day off" in doc
     done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, check=True)
-    assert set(re.findall(r"due (\S+)", done.stdout)) == {"14/11/2024"}
+    first_plan = done.stdout.split("\n\n", 1)[0]  # then the 2026-2030 plan, with its periods
+    assert set(re.findall(r"due (\S+)", first_plan)) == {"14/11/2024"}
+    assert "2027 opened on 02/01/2027" in done.stdout
