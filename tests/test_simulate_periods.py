@@ -123,12 +123,15 @@ def test_the_simulation_of_the_second_plan_does_only_what_is_allowed(
 @pytest.mark.parametrize("fmt", ["html", "md", "json"])
 def test_the_second_plans_reports_render_for_every_year(simulated: Engine, fmt: str) -> None:
     for year in range(2026, 2031):
-        _, text = make_report(simulated, year, dt.date(year + 1, 3, 1), fmt=fmt)
-        assert text.strip()
-        if fmt == "json":
-            assert json.loads(text)["year"] == year
-        else:
-            assert "Tỉnh Mẫu" in text or "TỈNH MẪU" in text
+        for period in simulated.periods(year):
+            day = dt.date(year + 1, 3, 1)
+            _, text = make_report(simulated, year, day, fmt=fmt, period=period.id)
+            assert text.strip()
+            if fmt == "json":
+                assert (json.loads(text)["year"], json.loads(text)["period"]) == (year, period.id)
+            else:
+                assert "Tỉnh Mẫu" in text or "TỈNH MẪU" in text
+                assert period.label in text
 
 
 def test_the_second_plans_status_counts_its_tasks(simulated: Engine) -> None:
@@ -151,13 +154,13 @@ def test_the_command_line_simulates_the_second_plan_and_writes_its_report(tmp_pa
     assert [r.split()[0] for r in rows[:5]] == [str(y) for y in range(2026, 2031)]
     assert (tmp_path / "tinh-mau-bao-cao-2030.html").read_text("utf-8").strip()
     report = subprocess.run(
-        [*CLI, "report", "--db", str(db), "--year", "2028", "--format", "md", "-o", "-"],
+        [*CLI, "report", "--db", str(db), "--year", "2028", "--period", "2028-so-ket", "--format", "md", "-o", "-"],
         capture_output=True,
         text=True,
         check=False,
     )
     assert report.returncode == 0, report.stderr
-    assert "2028" in report.stdout
+    assert "sơ kết 3 năm thực hiện Kế hoạch năm 2028" in report.stdout
 
 
 # -- point 7: workflows refused up-front -----------------------------------------------------

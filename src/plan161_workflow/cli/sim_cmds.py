@@ -20,6 +20,7 @@ from plan161_workflow.engine import Engine
 from plan161_workflow.engine.transfer import copy_database, redact
 from plan161_workflow.errors import StoreError
 from plan161_workflow.reporting.output import make_report
+from plan161_workflow.reporting.report import yearly_period
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
 from plan161_workflow.store.schema import check_replaceable, discard_files, remove_database
@@ -118,7 +119,8 @@ def simulate_cmd(
             progress: Any = click.progressbar(length=expected, label="simulating", file=sys.stderr)
             with progress as bar:
                 summaries = simulate(eng, clock, span, params, progress=lambda n: bar.update(n))
-            _, html = make_report(eng, span[-1], today(clock.now))
+            period = yearly_period(eng, span[-1])  # the year's report, in a plan of periods
+            _, html = make_report(eng, span[-1], today(clock.now), period=period)
         remove_database(db)
         os.replace(partial, db)
     except BaseException:

@@ -95,6 +95,18 @@ def unit_order(plan: Plan, units: Iterable[str]) -> list[str]:
     return known + sorted(present - set(known))
 
 
+def yearly_period(engine: Engine, year: int) -> str:
+    """The period of ``year`` whose report is the year's: its yearly period (whose id is the
+    year), else the one that ends last.
+
+    Raises:
+        NotFound: a year outside the plan.
+    """
+    periods = engine.periods(year)
+    yearly = [p for p in periods if p.kind == "year"]
+    return (yearly or sorted(periods, key=lambda p: p.end))[-1].id
+
+
 def default_report_date(
     engine: Engine, year: int, today: dt.date, period: str | None = None, level: str | None = None
 ) -> dt.date:
