@@ -8,7 +8,8 @@
 2. A constructed 2026-2030 plan (rules/tinh-mau-2026-2030.yaml, not a real province's text) of
    the shape provincial plans take under Decree 09/2019: 6-month and annual reports, a quarterly
    report, a one-off deliverable within quarter II/2026, a mid-term and a final review, an area
-   in some years only. Its five years are simulated in memory: each period is consolidated on its
+   in some years only, and two consolidation levels (the communes report to their level, which
+   reports upward). Its five years are simulated in memory: each period is consolidated on its
    own dates, and a year opens on 2 January while the previous year's last quarter is still due.
 
 Run: python examples/another_province.py
@@ -57,10 +58,13 @@ def periods_plan() -> None:
         print("periods of 2026 (each consolidated on its own):")
         for period in eng.periods(2026):
             tasks = eng.tasks(year=2026, period=period.id)
-            first = eng.consolidations(2026, period.id)[0]
+            records = eng.consolidations(2026, period.id)
+            first = next(r for r in records if r.level is None)  # the province's
+            levels = [r for r in records if r.level is not None]
             print(
                 f"  {period.id:<14} Báo cáo {period.label:<42} {len(tasks):>2} tasks, due "
                 f"{period.due:%d/%m/%Y}, consolidated {first.at:%d/%m/%Y}"
+                + (f" (the communes' level on {levels[0].at:%d/%m/%Y})" if levels else "")
             )
         opened = {c.year: c.opened_at for c in eng.cycles()}
         last_quarter = eng.periods(2026)[-1]

@@ -76,8 +76,14 @@ def test_each_period_is_consolidated_on_its_own_dates(simulated: Engine) -> None
             assert records, period.id
             assert {r.period for r in records} == {period.id}
             assert period.due is not None
-            # First consolidated ten days after its own last day, not the year's.
-            assert records[0].at.date() == period.due + dt.timedelta(days=10)
+            # The province first consolidates ten days after the period's own last day, not the
+            # year's; a level (the communes') three days after, before its report upward is due.
+            province = [r for r in records if r.level is None]
+            assert province[0].at.date() == period.due + dt.timedelta(days=10)
+            levels = [r for r in records if r.level is not None]
+            assert {r.level for r in levels} <= {"cap-xa"}
+            if levels:
+                assert period.due < levels[0].at.date() < province[0].at.date()
             tasks = {t.id for t in simulated.tasks(year=year, period=period.id)}
             assert {t for r in records for t in r.tasks} <= tasks
     labels = {p.label for p in simulated.periods(2028)}
@@ -112,7 +118,9 @@ def test_the_simulation_of_the_second_plan_does_only_what_is_allowed(
 ) -> None:
     simulated, summaries = run
     assert [s.year for s in summaries] == [2026, 2027, 2028, 2029, 2030]
-    assert [s.tasks for s in summaries] == [17, 15, 15, 15, 15]
+    # the areas' and duties' tasks (15 a year, 17 in 2026 with its one-off deliverable) and the
+    # commune level's report upward in each 6-month and annual period
+    assert [s.tasks for s in summaries] == [19, 17, 17, 17, 17]
     assert all(s.refused == 0 for s in summaries)
     assert all(s.on_time + s.late + s.missing + s.no_deadline == s.tasks for s in summaries)
     assert sum(s.late for s in summaries) > 0
@@ -154,7 +162,20 @@ def test_the_command_line_simulates_the_second_plan_and_writes_its_report(tmp_pa
     assert [r.split()[0] for r in rows[:5]] == [str(y) for y in range(2026, 2031)]
     assert (tmp_path / "tinh-mau-bao-cao-2030.html").read_text("utf-8").strip()
     report = subprocess.run(
-        [*CLI, "report", "--db", str(db), "--year", "2028", "--period", "2028-so-ket", "--format", "md", "-o", "-"],
+        [
+            *CLI,
+            "report",
+            "--db",
+            str(db),
+            "--year",
+            "2028",
+            "--period",
+            "2028-so-ket",
+            "--format",
+            "md",
+            "-o",
+            "-",
+        ],
         capture_output=True,
         text=True,
         check=False,

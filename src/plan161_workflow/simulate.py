@@ -366,14 +366,37 @@ class _Year:
         for task in self.engine.tasks(year=self.year, period=period) if pending else ():
             if task.state in pending:
                 self.advance(task.id, self.script.review)
+        # Each level first consolidates its members' reports (its own report upward is a task
+        # of the province's), then the province the rest.
+        book = self.engine.cycle_book(self.year)
+        for level in (*book.levels, None):
+            day = today(self.clock.now)
+            ready, missing = self.engine.consolidation_candidates(
+                self.year, period=period, as_of=day, level=level
+            )
+            if (only_if_reported or not missing) and not ready:
+                continue
+            waive = sorted({t.agency for t in missing})
+            actor = book.level_holder(level, day)
+            self.engine.consolidate(self.year, period, actor=actor, waive=waive, level=level)
+
+    def report_upward(self, period: str, task_id: str) -> None:
+        """A level consolidates its members' reports (waiving the missing) and submits its own
+        consolidated report to the province."""
+        level = self.engine.task(task_id).duty
+        day = today(self.clock.now)
         ready, missing = self.engine.consolidation_candidates(
-            self.year, period=period, as_of=today(self.clock.now)
+            self.year, period=period, as_of=day, level=level
         )
-        if (only_if_reported or not missing) and not ready:
-            return
-        waive = sorted({t.agency for t in missing})
-        consolidator = self.holder("consolidator")
-        self.engine.consolidate(self.year, period=period, actor=consolidator, waive=waive)
+        book = self.engine.cycle_book(self.year)
+        if ready or missing:
+            waive = sorted({t.agency for t in missing})
+            actor = book.level_holder(level, day)
+            self.engine.consolidate(self.year, period, actor=actor, waive=waive, level=level)
+        name = book.levels[str(level)].name.lower()
+        summary = f"Tổng hợp báo cáo {name}: {len(ready)} báo cáo, {len(missing)} chưa gửi"
+        self.reports[task_id] = {"summary": summary, "indicators": {"bao_cao": len(ready)}}
+        self.submit(task_id)
 
     def plan_task(self, task: Task, period: _Period, main_due: dt.date) -> None:
         plan, rng, params, script = self.plan, self.rng, self.params, self.script
@@ -447,6 +470,10 @@ class _Year:
             length = (instance.end - instance.start).days + 1
             period = _Period(instance, min(1.0, length / 365))
             self.periods[period_id] = period
+            # A level's own report upward is made when the level has consolidated its members'.
+            levels = self.engine.cycle_book(self.year).levels
+            upward = [t for t in its if t.duty in levels]
+            its = [t for t in its if t.duty not in levels]
             dues = [t.due for t in its if t.due]
             # Without a due date, a year's reports are expected by 30/11 (a month before its end).
             fallback = instance.due or instance.end - dt.timedelta(days=period.days(31))
@@ -454,6 +481,10 @@ class _Year:
             period.consolidate_on = main_due + dt.timedelta(days=params.consolidate_after_days)
             for task in its:
                 self.plan_task(task, period, main_due)
+            for task in upward:  # a few days after its members' last day, before its own
+                day = min(main_due + dt.timedelta(days=3), task.due or main_due)
+                report = partial(self.report_upward, period_id, task.id)
+                self.later(self.when(day), report, period)
             consolidate = partial(self.consolidate, period_id)
             self.later(self.when(period.consolidate_on), consolidate, period)
             # Reports that arrive after the consolidation are consolidated once more, later.
