@@ -66,9 +66,11 @@ from plan161_workflow.model import (
 from plan161_workflow.model.plan import StateLabel
 from plan161_workflow.model.records import Consolidation, Cycle, MissingReport
 from plan161_workflow.rules import load_rules, parse_rules
+from plan161_workflow.store.anchor import Anchor
 from plan161_workflow.store.copy import CopyReport
 from plan161_workflow.store.feed import Change
 from plan161_workflow.store.tokens import TokenInfo
+from plan161_workflow.store.verdict import database_head, verify_database
 from plan161_workflow.store.verify import VerifyReport
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
@@ -86,6 +88,7 @@ __all__ = [
     "AgencyGroup",
     "AgencyNotYetError",
     "Amendment",
+    "Anchor",
     "Area",
     "CalendarSettings",
     "Change",
@@ -139,7 +142,9 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "copy_database",
+    "database_head",
     "load_rules",
     "parse_rules",
     "system_clock",
+    "verify_database",
 ]

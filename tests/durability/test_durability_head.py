@@ -99,6 +99,8 @@ def test_any_text_is_refused_as_input_or_judged_against_the_chain(
         real = data.draw(st.sampled_from(_hashes(short_history_engine)))
         kept = real[: data.draw(st.integers(0, 64))] + data.draw(st.text(HEX, max_size=3))
     text = kept.strip()
+    if ":" in text or set(text) == {"0"}:  # an anchor HEAD:COUNT; the chain's starting value
+        return
     if not (HEAD_MIN_DIGITS <= len(text) <= 64 and set(text.lower()) <= set(HEX)):
         with pytest.raises(PayloadError) as caught:
             short_history_engine.verify(expect_head=kept)

@@ -131,7 +131,11 @@ def test_create_event_starts_every_history(engine: Engine, clock: FakeClock) -> 
     assert event.to_state == "assigned"
     assert event.actor == "rules"
     assert event.at == clock()
-    assert event.payload == {"agency": "so-gddt", "due": "2024-11-30"}
+    assert event.payload == {
+        "agency": "so-gddt",
+        "due": "2024-11-30",
+        "coordinating": list(engine.task(GDDT).coordinating),
+    }
 
 
 # -- closed cycles -----------------------------------------------------------------------------

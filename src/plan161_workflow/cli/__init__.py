@@ -20,6 +20,7 @@ from plan161_workflow.cli import (  # noqa: F401  (registers commands)
     serve_cmds,
     sim_cmds,
     store_cmds,
+    verify_cmds,
 )
 from plan161_workflow.cli.base import cli
 from plan161_workflow.cli.terminal import shown_streams

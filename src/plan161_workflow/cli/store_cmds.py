@@ -1,5 +1,5 @@
-"""``plan161 verify``, ``plan161 changes`` and ``plan161 backup``: the database's integrity,
-its change feed and consistent copies."""
+"""``plan161 changes`` and ``plan161 backup``: the database's change feed and consistent copies
+(``verify`` and ``head`` are in ``verify_cmds``)."""
 
 from __future__ import annotations
 
@@ -11,42 +11,8 @@ import click
 from plan161_workflow import copy_database
 from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
 from plan161_workflow.cli.params import OutputFile, Whole
-from plan161_workflow.errors import PayloadError
 from plan161_workflow.inputs import SQLITE_MAX
 from plan161_workflow.model.codec import CONVERTER
-from plan161_workflow.store.verify import HEAD_MIN_DIGITS, dumps_report, head_prefix
-
-
-def _head(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    """A kept head hash, whole or a prefix (``head_prefix``); a malformed one is a usage error."""
-    if value is None:
-        return None
-    try:
-        return head_prefix(value)
-    except PayloadError as exc:
-        raise click.BadParameter(str(exc).removeprefix("expect_head "), ctx, param) from None
-
-
-@cli.command()
-@DB_OPTION
-@click.option(
-    "--expect-head",
-    callback=_head,
-    help=f"A head hash kept elsewhere (its first {HEAD_MIN_DIGITS} or more hex digits, as verify "
-    "prints them, or all 64): also catch a rewritten history.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def verify(db: str, expect_head: str | None, as_json: bool) -> int:
-    """Recompute the hash chain and replay every task from its events.
-
-    Exit status 0 and a one-line summary when intact; 1 naming the first event that was changed,
-    inserted or removed and every task whose stored state disagrees with its history. Reads the
-    database only.
-    """
-    with open_engine(db, read_only=True) as eng:
-        report = eng.verify(expect_head)
-    click.echo(dumps_report(report) if as_json else report.summary())
-    return 0 if report.ok else 1
 
 
 @cli.command()

@@ -257,6 +257,7 @@ class EngineBase:
             payload={
                 "agency": task.agency,
                 "due": task.due.isoformat() if task.due else None,
+                "coordinating": list(task.coordinating),  # so that verify can check the row's
                 **extra,
             },
         )

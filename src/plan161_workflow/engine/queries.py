@@ -23,6 +23,7 @@ from plan161_workflow.model.plan import ROLES, Reminder, Role
 from plan161_workflow.model.records import Consolidation, Cycle
 from plan161_workflow.model.task import Event, Notice, Task
 from plan161_workflow.store import asof
+from plan161_workflow.store.anchor import Anchor, head_of
 from plan161_workflow.store.feed import Change, change_from_row
 from plan161_workflow.store.verify import VerifyReport, verify
 from plan161_workflow.workflow.decide import Rulebook
@@ -36,18 +37,35 @@ class Queries(EngineBase):
     """Reading the record: tasks, history, deadlines, notices, the change feed, integrity."""
 
     # -- integrity, integration, backups ------------------------------------------------------
-    def verify(self, expect_head: str | None = None) -> VerifyReport:
-        """Recompute the hash chain and replay every task from its events.
-
-        ``report.ok`` is True when intact; otherwise ``first_bad_event`` names the first event
-        that was changed, inserted or removed, and ``task_problems`` every task whose stored state
-        disagrees with its history. ``expect_head`` (a head hash kept elsewhere, whole or its
-        first 16 or more hex digits) also catches a history rewritten with recomputed hashes.
+    def head(self) -> Anchor:
+        """The anchor of the history: its head hash and event count, to publish or sign
+        (``str(anchor)`` is ``HEAD:COUNT``, what ``verify(expect_head=...)`` takes back).
 
         Raises:
-            PayloadError: ``expect_head`` is not such a hash or prefix, or matches two events.
+            StoreError: no events yet (nothing to anchor), or the chain's numbering is broken.
         """
-        return verify(self.store, expect_head)
+        return head_of(self.store.conn, self.store.path or "the database")
+
+    def verify(
+        self, expect_head: str | None = None, expect_count: int | None = None
+    ) -> VerifyReport:
+        """Recompute the hash chain and replay every task from its events.
+
+        ``report.ok`` is True when intact; otherwise ``report.verdict`` says ``tampered`` or
+        ``corrupt``, ``first_bad_event`` names the first event that was changed, inserted or
+        removed, ``task_problems`` every task whose stored state disagrees with its history or
+        whose events do not follow on, and ``record_problems`` the rules, cycle, consolidation
+        and request rows that disagree with it. ``expect_head``, an anchor kept elsewhere
+        (``HEAD:COUNT`` as ``head()`` gives it, or a head hash, whole or its first 16 or more hex
+        digits), also catches a history rewritten with recomputed hashes or cut short;
+        ``expect_count`` the number of events it must hold at least.
+
+        Raises:
+            PayloadError: ``expect_head`` is not such an anchor (the chain's starting value,
+                zeros, is none), or matches two events; ``expect_count`` is not a whole number
+                from 1.
+        """
+        return verify(self.store, expect_head, expect_count)
 
     def changes(self, after: int = 0, limit: int = 100) -> list[Change]:
         """Committed changes after cursor ``after``, oldest first, at most ``limit``.

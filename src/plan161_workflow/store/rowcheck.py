@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from plan161_workflow.errors import StoreError
+from plan161_workflow.model.task import CYCLE_ID_PREFIX
 
 LAST_APPLIED = "(SELECT max(x.seq) FROM events x WHERE x.task_id = t.id AND x.outcome = 'applied')"
 """SQL: the sequence number of the last applied event of the task ``t``."""
@@ -28,7 +29,7 @@ LAST_AGENCY = (
 """SQL: the agency that the last applied event of task ``t`` setting one gave it."""
 
 CYCLE_CLOSED = (
-    "EXISTS (SELECT 1 FROM events x WHERE x.task_id = 'cycle/' || t.year "
+    f"EXISTS (SELECT 1 FROM events x WHERE x.task_id = '{CYCLE_ID_PREFIX}' || t.year "
     "AND x.trigger = 'close_cycle' AND x.outcome = 'applied')"
 )
 """SQL: whether the history of task ``t``'s cycle holds its closing."""

@@ -1,0 +1,82 @@
+"""``plan161 verify`` and ``plan161 head``: a verdict on any file, and the anchor to keep
+elsewhere."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from plan161_workflow.cli.base import cli
+from plan161_workflow.errors import PayloadError, StoreError
+from plan161_workflow.store.anchor import HEAD_MIN_DIGITS, expected
+from plan161_workflow.store.verdict import database_head, verify_database
+from plan161_workflow.store.verify import dumps_report
+
+CANNOT_READ = 5
+"""``plan161 verify``'s exit status when this process cannot read the file at all."""
+
+_DB = click.option(
+    "--db",
+    "db",
+    required=True,
+    type=click.Path(dir_okay=True),
+    help="The database file (any file: verify says what it is).",
+)
+
+
+@cli.command()
+@_DB
+@click.option(
+    "--expect-head",
+    help="An anchor kept elsewhere: HEAD:COUNT as 'plan161 head' prints it (event COUNT must "
+    f"still have hash HEAD), or a head hash alone, its first {HEAD_MIN_DIGITS} or more hex "
+    "digits as verify prints them, or all 64 (some event must still have it).",
+)
+@click.option(
+    "--expect-count",
+    type=click.IntRange(1),
+    help="The number of events the database held when the anchor was taken: fewer now means "
+    "events were removed from the end.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def verify(db: str, expect_head: str | None, expect_count: int | None, as_json: bool) -> int:
+    """Judge a database file: recompute the hash chain, check that each task's events follow on,
+    replay every task and check the rules, cycle, consolidation and request rows.
+
+    One line starting with the verdict, and the exit status: 0 intact; 1 TAMPERED (naming the
+    first event changed, inserted or removed and every row that disagrees with its history);
+    3 CORRUPT (SQLite cannot read the file whole); 4 NOT A PLAN161 DATABASE (missing, empty,
+    not SQLite, another program's, or a newer schema); 2 a usage error; 5 the file cannot be
+    read here at all (permissions: no verdict). Reads the file only.
+    """
+    try:
+        expected(expect_head, expect_count)
+    except PayloadError as exc:
+        raise click.BadParameter(
+            str(exc).removeprefix("expect_head "), param_hint="'--expect-head'"
+        ) from None
+    try:
+        report = verify_database(db, expect_head, expect_count)
+    except StoreError as exc:  # this process cannot read the file: no verdict on the file
+        click.echo(f"error: {exc}", err=True)
+        return CANNOT_READ
+    click.echo(dumps_report(report) if as_json else report.summary())
+    return report.exit_status
+
+
+@cli.command()
+@_DB
+@click.option("--json", "as_json", is_flag=True, help="Print head, events and time as JSON.")
+def head(db: str, as_json: bool) -> int:
+    """Print the anchor of the history, HEAD:COUNT (its last hash and how many events it
+    closes), to publish or sign and give back later to 'verify --expect-head'.
+
+    Verify the database first: an anchor only proves what it closes. Reads the file only.
+    """
+    anchor = database_head(db)
+    if as_json:
+        click.echo(json.dumps({"head": anchor.head, "events": anchor.events, "at": anchor.at}))
+    else:
+        click.echo(str(anchor))
+    return 0

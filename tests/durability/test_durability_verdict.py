@@ -1,0 +1,195 @@
+"""``plan161 verify`` gives a verdict on any file, with its exit status, never an internal error:
+intact 0, tampered 1, corrupt 3, not a plan161 database 4. And a task's events must follow on,
+so that an event built on a forged row is caught although its hash is right."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from durable_kit import clock
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from plan161_workflow import verify_database
+from plan161_workflow.cli import main
+from plan161_workflow.engine import Engine
+from plan161_workflow.model.plan import Plan
+from plan161_workflow.store.repo import Store
+
+TASK = "2024/II.1/so-tttt"
+PREFIX = {0: "intact: ", 1: "TAMPERED: ", 3: "CORRUPT: ", 4: "NOT A PLAN161 DATABASE: "}
+
+
+@pytest.fixture
+def worked(db: Path) -> Path:
+    """The 2024 database with a few changes and a refusal."""
+    with Engine.open(db, clock=clock()) as eng:
+        eng.fire(TASK, "start", actor="so-tttt")
+        eng.fire(TASK, "submit", actor="so-tttt", report={"summary": "Đã tổ chức"})
+        with contextlib.suppress(Exception):
+            eng.fire(TASK, "evaluate", actor="so-tttt", rating="hoan-thanh")
+    return db
+
+
+def _verdict(db: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    status = main(["verify", "--db", str(db)])
+    out = capsys.readouterr()
+    assert "internal error" not in out.err
+    assert "Traceback" not in out.out + out.err
+    lines = out.out.strip().splitlines()
+    assert len(lines) == 1, out
+    assert lines[0].startswith(PREFIX[status]), (status, lines[0])
+    return status, lines[0]
+
+
+def _sql(db: Path, statement: str, params: tuple[object, ...] = ()) -> None:
+    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+        conn.execute(statement, params)
+
+
+SQL_CASES = {
+    "payload-blob": ("UPDATE events SET payload = CAST(payload AS BLOB) WHERE seq = 37", ()),
+    "payload-not-json": ("UPDATE events SET payload = '{not json' WHERE seq = 37", ()),
+    "payload-a-list": ("UPDATE events SET payload = '[1, 2]' WHERE seq = 37", ()),
+    "rules-blob": ("UPDATE rules SET plan = CAST(plan AS BLOB)", ()),
+    "rules-not-json": ("UPDATE rules SET plan = 'x'", ()),
+    "version-text": ("UPDATE events SET version = 'x' WHERE seq = 3", ()),
+    "hash-blob": ("UPDATE events SET hash = CAST(hash AS BLOB) WHERE seq = 2", ()),
+    "task-id-blob": (f"UPDATE tasks SET id = CAST(id AS BLOB) WHERE id = '{TASK}'", ()),
+    "report-not-json": (f"UPDATE tasks SET report = 'x' WHERE id = '{TASK}'", ()),
+    "coordinating-not-json": (f"UPDATE tasks SET coordinating = 'x' WHERE id = '{TASK}'", ()),
+    "consolidation-forged": (
+        "INSERT INTO consolidations VALUES (2, 2024, 'x', 'y', 'not json', '[]', '[]', '[]')",
+        (),
+    ),
+    "cycle-rules-blob": ("UPDATE cycles SET rules_hash = CAST(rules_hash AS BLOB)", ()),
+    "events-dropped": ("DROP TABLE events", ()),
+    "column-dropped": ("ALTER TABLE tasks DROP COLUMN rating", ()),
+}
+
+
+@pytest.mark.parametrize("case", SQL_CASES)
+def test_values_the_library_never_writes_are_tampering_not_errors(
+    worked: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    statement, params = SQL_CASES[case]
+    _sql(worked, statement, params)
+    status, _line = _verdict(worked, capsys)
+    assert status == 1
+    assert verify_database(worked).verdict == "tampered"
+
+
+def test_a_page_of_ff_bytes_is_corrupt(worked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with contextlib.closing(sqlite3.connect(worked)) as conn:
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    assert pages > 3
+    with worked.open("r+b") as fh:
+        fh.seek(size * 2)
+        fh.write(b"\xff" * size)
+    status, line = _verdict(worked, capsys)
+    assert status == 3
+    assert "restore it from a backup" in line
+
+
+@pytest.mark.parametrize("keep", [20, 100, 0.5, 0.9])
+def test_a_truncated_file_is_corrupt(
+    worked: Path, capsys: pytest.CaptureFixture[str], keep: float
+) -> None:
+    data = worked.read_bytes()
+    worked.write_bytes(data[: int(keep * len(data)) if keep < 1 else int(keep)])
+    status, _line = _verdict(worked, capsys)
+    assert status == 3
+
+
+def test_files_that_are_not_plan161_databases(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    random_bytes = tmp_path / "random.db"
+    random_bytes.write_bytes(bytes(range(256)) * 64)
+    foreign = tmp_path / "foreign.db"
+    with contextlib.closing(sqlite3.connect(foreign)) as conn:
+        conn.execute("CREATE TABLE t (x)")
+    for path in (random_bytes, foreign, tmp_path / "missing.db", tmp_path):
+        assert _verdict(path, capsys)[0] == 4
+
+
+def test_a_newer_schema_is_not_judged(worked: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _sql(worked, "PRAGMA user_version = 99")
+    status, line = _verdict(worked, capsys)
+    assert status == 4
+    assert "newer" in line
+
+
+@settings(
+    max_examples=60,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_damage_to_the_file_gets_a_verdict(
+    worked: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], data: st.DataObject
+) -> None:
+    original = worked.read_bytes()
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(worked, damaged)
+    raw = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 4), label="edits")):
+        kind = data.draw(st.sampled_from(["bytes", "page", "truncate"]), label="kind")
+        if kind == "truncate":
+            raw = raw[: data.draw(st.integers(0, len(raw)), label="length")]
+            continue
+        if not raw:
+            continue
+        start = data.draw(st.integers(0, len(raw) - 1), label="offset")
+        if kind == "page":
+            chunk = bytes([data.draw(st.integers(0, 255), label="fill")]) * 4096
+        else:
+            chunk = data.draw(st.binary(min_size=1, max_size=64), label="bytes")
+        raw[start : start + len(chunk)] = chunk[: len(raw) - start]
+    damaged.write_bytes(bytes(raw))
+    status, _line = _verdict(damaged, capsys)
+    assert status in (0, 1, 3, 4)
+    assert verify_database(damaged).exit_status == status
+
+
+def test_an_event_built_on_a_forged_row_does_not_follow_on(
+    worked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # What the engine did before it checked rows: it took the forged state as the starting
+    # point of a genuine event, with a right hash; the row then matched its replay.
+    _sql(worked, f"UPDATE tasks SET state = 'consolidated' WHERE id = '{TASK}'")
+    store = Store(worked)
+    with store.write():
+        task = store.select_tasks("id = ?", (TASK,))[0]
+        store.change(
+            task,
+            {"state": "evaluated", "rating": "hoan-thanh"},
+            "evaluate",
+            "ubnd-tinh",
+            clock()(),
+            {"rating": "hoan-thanh"},
+        )
+    store.close()
+    status, line = _verdict(worked, capsys)
+    assert status == 1
+    assert "event" not in line.split(";")[0].split(":")[0]
+    assert f"task {TASK}: event" in line
+    assert "does not follow on" in line
+
+
+def test_a_forged_version_followed_by_a_comment_does_not_follow_on(
+    worked: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _sql(worked, f"UPDATE tasks SET version = version + 7 WHERE id = '{TASK}'")
+    store = Store(worked)
+    with store.write():
+        task = store.select_tasks("id = ?", (TASK,))[0]
+        store.change(task, {}, "comment", "so-tttt", clock()(), {"text": "x"})
+    store.close()
+    status, line = _verdict(worked, capsys)
+    assert status == 1
+    assert "does not follow on" in line
