@@ -159,6 +159,8 @@ def test_a_file_plan161_cannot_use_is_refused_and_left_untouched(
         Engine.open(path)
     with pytest.raises(StoreError, match=message):
         Engine(plan, db=path)  # would write the rules: refused before that
-    assert main(["verify", "--db", str(path)]) == 1
-    assert message in capsys.readouterr().err
+    assert main(["verify", "--db", str(path)]) == 4  # a verdict: not a plan161 database
+    out = capsys.readouterr().out
+    assert out.startswith("NOT A PLAN161 DATABASE: ")
+    assert message in out
     assert files_in(tmp_path) == before  # the same bytes, and no journal or WAL left beside it

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 from plan161_workflow import verify_database
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
-from plan161_workflow.model.plan import Plan
 from plan161_workflow.store.repo import Store
 
 TASK = "2024/II.1/so-tttt"

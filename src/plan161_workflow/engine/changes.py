@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any, cast
 
-from plan161_workflow import inputs
+from plan161_workflow import inputs, limits
 from plan161_workflow.clock import today
 from plan161_workflow.engine.base import EngineBase
 from plan161_workflow.errors import (
@@ -54,7 +54,9 @@ class Changes(EngineBase):
             NotFound: unknown task, trigger or agency.
             PermissionDenied: the actor may not fire this trigger on this task.
             InvalidTransition: the trigger is not allowed in the task's state.
-            PayloadError: a missing summary, rating, reason, text or agency; a reused request id.
+            PayloadError: a missing summary, rating, reason, text or agency; a reused request id;
+                a value beyond its bound (``limits``: then nothing is recorded, not even a
+                refused attempt).
             CycleClosedError: the task's cycle is closed.
             AgencyCeasedError: the actor no longer exists (the error names its successor).
             ConflictError: ``expected_version`` is not the task's version.
@@ -73,10 +75,13 @@ class Changes(EngineBase):
             task_id = inputs.text(task_id, "the task id")
             trigger = inputs.text(trigger, "trigger", f" (task {task_id!r})")
             actor = inputs.text(actor, "actor=", f" (trigger {trigger!r} on task {task_id!r})")
+        for value, what in ((task_id, "the task id"), (trigger, "trigger"), (actor, "actor=")):
+            limits.name(value, what)
         if expected_version is not None:
             inputs.whole(expected_version, "expected_version", minimum=1)
         if request_id is not None:
             request_id = inputs.text(request_id, "request_id")
+            limits.name(request_id, "request_id")
             if inputs.blank(request_id):
                 raise PayloadError("request_id must not be blank; pass a unique text per request")
         args = {
@@ -86,6 +91,7 @@ class Changes(EngineBase):
             "text": text,
             "agency": agency,
         }
+        limits.arguments(args)
         key = _request_key(task_id, trigger, actor, args) if request_id is not None else None
         now = self._now()
         refusal: WorkflowError | None = None
@@ -120,7 +126,7 @@ class Changes(EngineBase):
                     actor=actor,
                     at=now,
                     outcome="refused",
-                    payload={"error": type(exc).__name__, "message": str(exc)},
+                    payload={"error": type(exc).__name__, "message": limits.message(exc)},
                     version=task.version,
                 )
             else:

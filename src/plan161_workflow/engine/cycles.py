@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from plan161_workflow import inputs
+from plan161_workflow import inputs, limits
 from plan161_workflow.amendment import Amendment, TaskChange, diff_tasks
 from plan161_workflow.clock import today
 from plan161_workflow.engine.base import EngineBase, rules_digest
@@ -85,6 +85,7 @@ class Cycles(EngineBase):
         """
         year = inputs.whole(year, "year")
         actor = inputs.text(actor, "actor=", f" (closing the {year} cycle)")
+        limits.name(actor, "actor=")
         now = self._now()
         with self._cycle_change(year, "close_cycle", actor, now):
             book = self._open_cycle_book(year)
@@ -187,7 +188,7 @@ class Cycles(EngineBase):
                     actor,
                     now,
                     (None, None),
-                    {"error": type(exc).__name__, "message": str(exc)},
+                    {"error": type(exc).__name__, "message": limits.message(exc)},
                     outcome="refused",
                 )
         if refusal is not None:
@@ -230,8 +231,13 @@ class Cycles(EngineBase):
         """
         year = inputs.whole(year, "year")
         actor = inputs.text(actor, "actor=", f" (consolidating {year})")
-        waived = set(inputs.codes(waive, "waive="))
+        limits.name(actor, "actor=")
+        waive = inputs.codes(waive, "waive=")
+        limits.codes(waive, "waive=")
+        waived = set(waive)
         level = None if level is None else inputs.text(level, "level=")
+        if level is not None:
+            limits.name(level, "level=")
         now = self._now()
         with self._cycle_change(year, "consolidate_cycle", actor, now):
             book = self._open_cycle_book(year)
