@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from plan161_workflow import verify_database
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
+from plan161_workflow.errors import StoreError
 from plan161_workflow.store.repo import Store
 
 TASK = "2024/II.1/so-tttt"
@@ -192,3 +193,77 @@ def test_a_forged_version_followed_by_a_comment_does_not_follow_on(
     status, line = _verdict(worked, capsys)
     assert status == 1
     assert "does not follow on" in line
+
+
+CELLS = {
+    "events": [
+        "task_id",
+        "trigger",
+        "from_state",
+        "to_state",
+        "actor",
+        "at",
+        "outcome",
+        "payload",
+        "version",
+        "request_id",
+        "hash",
+        "request_key",
+    ],
+    "tasks": [
+        "year",
+        "area",
+        "agency",
+        "original_agency",
+        "coordinating",
+        "due",
+        "state",
+        "version",
+        "report",
+        "reported_at",
+        "days_late",
+        "rating",
+    ],
+    "cycles": ["rules_hash", "opened_at", "closed_at"],
+    "rules": ["hash", "plan", "ordinal"],
+}
+VALUES = (
+    st.none()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20)
+    | st.binary(max_size=20)
+    | st.sampled_from(["{}", "[]", "null", '{"agency":1}', '{"rules":"x"}', "reported", "0" * 64])
+)
+
+
+@settings(
+    max_examples=80,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_any_value_written_into_any_cell_gets_a_verdict(
+    worked: Path, tmp_path: Path, data: st.DataObject
+) -> None:
+    copy = tmp_path / "cell.db"
+    shutil.copy(worked, copy)
+    with contextlib.closing(sqlite3.connect(copy, isolation_level=None)) as conn:
+        for _ in range(data.draw(st.integers(1, 3), label="edits")):
+            table = data.draw(st.sampled_from(sorted(CELLS)), label="table")
+            column = data.draw(st.sampled_from(CELLS[table]), label="column")
+            value = data.draw(VALUES, label="value")
+            with contextlib.suppress(sqlite3.IntegrityError):  # NOT NULL, UNIQUE
+                conn.execute(
+                    f"UPDATE {table} SET {column} = ? WHERE rowid = "
+                    f"(SELECT rowid FROM {table} ORDER BY random() LIMIT 1)",
+                    (value,),
+                )
+    report = verify_database(copy)
+    assert report.verdict in ("intact", "tampered")
+    try:
+        eng = Engine.open(copy, read_only=True)
+    except StoreError:  # the stored rules cannot be read: Engine.open refuses, verify judges
+        assert report.verdict == "tampered"
+        return
+    with eng:  # the engine's verify says the same
+        assert eng.verify().verdict == report.verdict

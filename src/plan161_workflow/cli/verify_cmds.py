@@ -44,9 +44,9 @@ def verify(db: str, expect_head: str | None, expect_count: int | None, as_json: 
     """Judge a database file: recompute the hash chain, check that each task's events follow on,
     replay every task and check the rules, cycle, consolidation and request rows.
 
-    One line starting with the verdict, and the exit status: 0 intact; 1 TAMPERED (naming the
+    One line starting with the verdict, and the exit status: 0 intact; 1 tampered (naming the
     first event changed, inserted or removed and every row that disagrees with its history);
-    3 CORRUPT (SQLite cannot read the file whole); 4 NOT A PLAN161 DATABASE (missing, empty,
+    3 corrupt (SQLite cannot read the file whole); 4 not a plan161 database (missing, empty,
     not SQLite, another program's, or a newer schema); 2 a usage error; 5 the file cannot be
     read here at all (permissions: no verdict). Reads the file only.
     """
@@ -69,8 +69,8 @@ def verify(db: str, expect_head: str | None, expect_count: int | None, as_json: 
 @_DB
 @click.option("--json", "as_json", is_flag=True, help="Print head, events and time as JSON.")
 def head(db: str, as_json: bool) -> int:
-    """Print the anchor of the history, HEAD:COUNT (its last hash and how many events it
-    closes), to publish or sign and give back later to 'verify --expect-head'.
+    """Print the anchor of the history: its last hash, a colon and how many events it closes
+    (head:count), to publish or sign and give back later to 'verify --expect-head'.
 
     Verify the database first: an anchor only proves what it closes. Reads the file only.
     """

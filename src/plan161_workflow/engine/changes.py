@@ -75,8 +75,9 @@ class Changes(EngineBase):
             task_id = inputs.text(task_id, "the task id")
             trigger = inputs.text(trigger, "trigger", f" (task {task_id!r})")
             actor = inputs.text(actor, "actor=", f" (trigger {trigger!r} on task {task_id!r})")
-        for value, what in ((task_id, "the task id"), (trigger, "trigger"), (actor, "actor=")):
-            limits.name(value, what)
+        if max(len(task_id), len(trigger), len(actor)) > limits.MAX_NAME:
+            for value, what in ((task_id, "the task id"), (trigger, "trigger"), (actor, "actor=")):
+                limits.name(value, what)
         if expected_version is not None:
             inputs.whole(expected_version, "expected_version", minimum=1)
         if request_id is not None:

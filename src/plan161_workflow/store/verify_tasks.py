@@ -103,9 +103,10 @@ def follow_on(task_id: str, history: list[Event], *, cycle: bool = False) -> str
 
 
 def _created(history: list[Event]) -> dict[str, Any]:
+    """The columns only the create event sets (``history`` with parsed payloads)."""
     for event in history:
         if event["trigger"] == "create" and event["outcome"] == "applied":
-            payload = _payload(event)
+            payload = event["payload"]
             return {col: payload[key] for key, col in _CREATED.items() if key in payload}
     return {}
 
@@ -114,10 +115,10 @@ def _coordinating(history: list[Event]) -> list[Any] | None:
     """The coordinating agencies the task's last applied event naming them gave it (``create``
     from this version on, amendments); ``None`` when no event names them (older databases)."""
     found: list[Any] | None = None
-    for event in history:
+    for event in history:  # with parsed payloads
         if event["outcome"] != "applied":
             continue
-        payload = _payload(event)
+        payload = event["payload"]
         if event["trigger"] == "create":
             found = None
         if "coordinating" in payload:
@@ -177,8 +178,8 @@ def tasks(conn: sqlite3.Connection) -> list[str]:
 def _compare(
     task_id: str, stored: dict[str, Any], history: list[Event], columns: tuple[str, ...]
 ) -> str:
-    for event in history:
-        _payload(event)  # every payload must be a JSON object, refused attempts' included
+    # Every payload must be a JSON object, refused attempts' included; each is parsed once.
+    history = [{**event, "payload": _payload(event)} for event in history]
     replayed = replay(history)
     if replayed is None:
         return f"task {task_id}: no history"
