@@ -7,11 +7,8 @@ import json
 
 import click
 
+from plan161_workflow import PayloadError, StoreError, database_head, verify_database
 from plan161_workflow.cli.base import cli
-from plan161_workflow.errors import PayloadError, StoreError
-from plan161_workflow.store.anchor import HEAD_MIN_DIGITS, expected
-from plan161_workflow.store.verdict import database_head, verify_database
-from plan161_workflow.store.verify import dumps_report
 
 CANNOT_READ = 5
 """``plan161 verify``'s exit status when this process cannot read the file at all."""
@@ -30,7 +27,7 @@ _DB = click.option(
 @click.option(
     "--expect-head",
     help="An anchor kept elsewhere: HEAD:COUNT as 'plan161 head' prints it (event COUNT must "
-    f"still have hash HEAD), or a head hash alone, its first {HEAD_MIN_DIGITS} or more hex "
+    "still have hash HEAD), or a head hash alone, its first 16 or more hex "
     "digits as verify prints them, or all 64 (some event must still have it).",
 )
 @click.option(
@@ -51,17 +48,15 @@ def verify(db: str, expect_head: str | None, expect_count: int | None, as_json: 
     read here at all (permissions: no verdict). Reads the file only.
     """
     try:
-        expected(expect_head, expect_count)
+        report = verify_database(db, expect_head, expect_count)  # the anchor is checked first
     except PayloadError as exc:
         raise click.BadParameter(
             str(exc).removeprefix("expect_head "), param_hint="'--expect-head'"
         ) from None
-    try:
-        report = verify_database(db, expect_head, expect_count)
     except StoreError as exc:  # this process cannot read the file: no verdict on the file
         click.echo(f"error: {exc}", err=True)
         return CANNOT_READ
-    click.echo(dumps_report(report) if as_json else report.summary())
+    click.echo(report.to_json() if as_json else report.summary())
     return report.exit_status
 
 

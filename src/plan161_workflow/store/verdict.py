@@ -19,9 +19,9 @@ from plan161_workflow.errors import StoreError
 from plan161_workflow.store import schema
 from plan161_workflow.store.anchor import Anchor, expected, head_of
 from plan161_workflow.store.chain import GENESIS
+from plan161_workflow.store.replay import REPLAYED
 from plan161_workflow.store.repo import EVENT_COLUMNS
 from plan161_workflow.store.verify import VerifyReport, verify
-from plan161_workflow.store.replay import REPLAYED
 
 REQUIRED = {
     "rules": {"hash", "plan", "ordinal"},

@@ -89,6 +89,10 @@ class VerifyReport:
         """The exit status ``plan161 verify`` gives this verdict (``EXIT_STATUS``)."""
         return EXIT_STATUS[self.verdict]
 
+    def to_json(self) -> str:
+        """The report as JSON, with its verdict and exit status (``dumps_report``)."""
+        return dumps_report(self)
+
     def summary(self) -> str:
         """One line for people, starting with the verdict."""
         verdict = self.verdict

@@ -146,8 +146,8 @@ def _consolidations(conn: sqlite3.Connection, cycles: dict[str, list[Event]]) ->
             consolidated = event["trigger"] == "consolidate_cycle" and event["outcome"] == "applied"
             if consolidated and event["seq"] not in found:
                 out.append(
-                    f"consolidation {event['seq']} of {task_id[len(CYCLE_ID_PREFIX) :]}: its event is in the history "
-                    "but its record is missing (deleted?)"
+                    f"consolidation {event['seq']} of {task_id[len(CYCLE_ID_PREFIX) :]}: its "
+                    "event is in the history but its record is missing (deleted?)"
                 )
     return out
 

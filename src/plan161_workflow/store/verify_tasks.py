@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from itertools import groupby
 from typing import Any
 
-from plan161_workflow.store.chain import canonical
-from plan161_workflow.store.repo import EVENT_COLUMNS
 from plan161_workflow.model.task import CYCLE_ID_PREFIX
+from plan161_workflow.store.chain import canonical
 from plan161_workflow.store.replay import REPLAYED, replay
+from plan161_workflow.store.repo import EVENT_COLUMNS
 
 Event = dict[str, Any]
 """An event row as a mapping of column -> value."""
