@@ -125,6 +125,7 @@ def test_a_newer_schema_is_not_judged(worked: Path, capsys: pytest.CaptureFixtur
     assert "newer" in line
 
 
+@pytest.mark.slow
 @settings(
     max_examples=60,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -237,6 +238,7 @@ VALUES = (
 )
 
 
+@pytest.mark.slow
 @settings(
     max_examples=80,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
