@@ -9,6 +9,7 @@ import click
 
 from plan161_workflow import PayloadError, StoreError, database_head, verify_database
 from plan161_workflow.cli.base import cli
+from plan161_workflow.cli.params import Whole
 
 CANNOT_READ = 5
 """``plan161 verify``'s exit status when this process cannot read the file at all."""
@@ -32,7 +33,7 @@ _DB = click.option(
 )
 @click.option(
     "--expect-count",
-    type=click.IntRange(1),
+    type=Whole(1, 2**63 - 1, what="a number of events"),
     help="The number of events the database held when the anchor was taken: fewer now means "
     "events were removed from the end.",
 )
