@@ -2,8 +2,12 @@
 reorder) done with plain SQL, and the verdict ``plan161 verify`` gives.
 
 Each case runs on a copy of one database with a varied history (two cycles, one closed, two
-consolidations, an idempotent request, refusals). The docs table and ``TABLE`` below must say the
-same (a test reads the docs).
+consolidations, an idempotent request, refusals), on each backend: a SQLite file, and a
+PostgreSQL schema it was copied into (``copy_database``). On PostgreSQL the tampering connection
+first turns off the foreign keys (``session_replication_role = replica``, as anyone who may write
+the tables may), which would otherwise refuse some of these changes; there ``meta`` holds the
+schema version, so changing it gives another verdict (``PG_VERDICTS``). The docs table and
+``TABLE`` below must say the same (a test reads the docs).
 """
 
 from __future__ import annotations
@@ -14,12 +18,15 @@ import json
 import re
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from durable_kit import clock
 
+from plan161_workflow import copy_database
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
 from plan161_workflow.model.plan import Plan
@@ -29,7 +36,26 @@ CONSOLIDATOR = "so-ldtbxh"
 TASK = "2024/II.1/so-tttt"
 OTHER = "2024/II.1/so-gddt"
 
-Tamper = Callable[[sqlite3.Connection], None]
+Conn = Any
+"""A connection that runs the store's SQL (``?`` placeholders): SQLite's, or ``_Pg``."""
+
+Tamper = Callable[[Conn], None]
+
+
+class _Pg:
+    """psycopg's connection with ``?`` placeholders and SQLite's ``total_changes``."""
+
+    def __init__(self, url: str) -> None:
+        self.pg = psycopg.connect(url, autocommit=True)
+        self.total_changes = 0
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor[Any]:
+        cursor = self.pg.execute(sql.replace("?", "%s"), list(params))
+        self.total_changes += max(cursor.rowcount, 0)
+        return cursor
+
+    def close(self) -> None:
+        self.pg.close()
 
 
 @pytest.fixture(scope="module")
@@ -58,67 +84,82 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _rules_insert(conn: sqlite3.Connection) -> None:
+def _rules_insert(conn: Conn) -> None:
     plan = json.loads(conn.execute("SELECT plan FROM rules").fetchone()[0])
     plan["plan"]["title"] = "Kế hoạch khác"
     text = json.dumps(plan, ensure_ascii=False)
     conn.execute(
-        "INSERT INTO rules VALUES (?, ?, '2024-01-01T08:00:00+07:00', 99)", (_sha(text), text)
+        "INSERT INTO rules (hash, plan, added_at, ordinal) "
+        "VALUES (?, ?, '2024-01-01T08:00:00+07:00', 99)",
+        (_sha(text), text),
     )
 
 
-def _swap(conn: sqlite3.Connection, table: str, key: str, a: object, b: object) -> None:
-    conn.execute(f"UPDATE {table} SET {key} = -1 WHERE {key} = ?", (a,))
+def _swap(conn: Conn, table: str, key: str, a: object, b: object, spare: object = -1) -> None:
+    conn.execute(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", (spare, a))
     conn.execute(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", (a, b))
-    conn.execute(f"UPDATE {table} SET {key} = ? WHERE {key} = -1", (b,))
+    conn.execute(f"UPDATE {table} SET {key} = ? WHERE {key} = ?", (b, spare))
 
 
-def _consolidation_seqs(conn: sqlite3.Connection) -> list[int]:
+def _consolidation_seqs(conn: Conn) -> list[int]:
     return [int(r[0]) for r in conn.execute("SELECT seq FROM consolidations ORDER BY seq")]
 
 
-def _insert_task(conn: sqlite3.Connection) -> None:
+_TASK_COLUMNS = (
+    "year, area, duty, coordinating, due, state, version, report, reported_at, days_late, "
+    "rating, period"
+)
+
+
+def _insert_task(conn: Conn) -> None:
     conn.execute(
-        "INSERT INTO tasks SELECT '2024/II.1/khong-co', year, area, duty, 'so-yt', 'so-yt', "
-        f"coordinating, due, state, version, report, reported_at, days_late, rating FROM tasks "
+        f"INSERT INTO tasks (id, agency, original_agency, {_TASK_COLUMNS}) "
+        f"SELECT '2024/II.1/khong-co', 'so-yt', 'so-yt', {_TASK_COLUMNS} FROM tasks "
         f"WHERE id = '{TASK}'"
     )
 
 
-def _insert_event(conn: sqlite3.Connection) -> None:
+_EVENT_COLUMNS = (
+    "task_id, trigger, from_state, to_state, actor, at, outcome, payload, version, request_id, "
+    "hash, request_key"
+)
+
+
+def _insert_event(conn: Conn) -> None:
     conn.execute(
-        "INSERT INTO events SELECT max(seq) + 1, task_id, trigger, from_state, to_state, actor, "
-        "at, outcome, payload, version, request_id, hash, request_key FROM events "
-        "WHERE seq = (SELECT max(seq) FROM events)"
+        f"INSERT INTO events (seq, {_EVENT_COLUMNS}) SELECT seq + 1, {_EVENT_COLUMNS} "
+        "FROM events WHERE seq = (SELECT max(seq) FROM events)"
     )
 
 
-def _reorder_events(conn: sqlite3.Connection) -> None:
+def _reorder_events(conn: Conn) -> None:
     _swap(conn, "events", "seq", 5, 6)
 
 
-def _insert_consolidation(conn: sqlite3.Connection) -> None:
+_CONSOLIDATION_COLUMNS = "year, period, at, actor, tasks, missing, waived, recipients"
+
+
+def _insert_consolidation(conn: Conn) -> None:
     conn.execute(
-        "INSERT INTO consolidations SELECT (SELECT max(seq) FROM events), year, at, actor, tasks, "
-        "missing, waived, recipients FROM consolidations LIMIT 1"
+        f"INSERT INTO consolidations (seq, {_CONSOLIDATION_COLUMNS}) "
+        f"SELECT (SELECT max(seq) FROM events), {_CONSOLIDATION_COLUMNS} FROM consolidations "
+        "LIMIT 1"
     )
 
 
-def _reorder_consolidations(conn: sqlite3.Connection) -> None:
+def _reorder_consolidations(conn: Conn) -> None:
     a, b = _consolidation_seqs(conn)
-    conn.execute("UPDATE consolidations SET seq = -1 WHERE seq = ?", (a,))
-    conn.execute("UPDATE consolidations SET seq = ? WHERE seq = ?", (a, b))
-    conn.execute("UPDATE consolidations SET seq = ? WHERE seq = -1", (b,))
+    _swap(conn, "consolidations", "seq", a, b)
 
 
-def _request_key_names(conn: sqlite3.Connection) -> None:
+def _request_key_names(conn: Conn) -> None:
     conn.execute(
         "UPDATE events SET request_key = replace(request_key, '\"start\"', '\"submit\"') "
         "WHERE request_key IS NOT NULL"
     )
 
 
-def _request_key_arguments(conn: sqlite3.Connection) -> None:
+def _request_key_arguments(conn: Conn) -> None:
     conn.execute(
         "UPDATE events SET request_key = replace(request_key, '\"report\":null', "
         "'\"report\":{}') WHERE request_key IS NOT NULL"
@@ -158,7 +199,7 @@ TABLE: dict[tuple[str, str], tuple[Tamper, str]] = {
         "tampered",
     ),
     ("tasks", "insert"): (_insert_task, "tampered"),
-    ("tasks", "reorder"): (lambda c: _swap(c, "tasks", "id", TASK, OTHER), "tampered"),
+    ("tasks", "reorder"): (lambda c: _swap(c, "tasks", "id", TASK, OTHER, "-1"), "tampered"),
     ("tasks.coordinating", "edit"): (
         lambda c: c.execute(f"UPDATE tasks SET coordinating = '[]' WHERE id = '{TASK}'"),
         "tampered",
@@ -193,37 +234,79 @@ TABLE: dict[tuple[str, str], tuple[Tamper, str]] = {
     ("meta", "reorder"): (lambda c: c.execute("UPDATE meta SET key = key || '-'"), "intact"),
 }
 
-EXIT = {"intact": 0, "tampered": 1}
+PG_VERDICTS = {
+    ("meta", "edit"): "not a plan161 database",
+    ("meta", "delete"): "not a plan161 database",
+    ("meta", "reorder"): "not a plan161 database",
+}
+"""Where PostgreSQL's verdict differs: its ``meta`` table holds the schema version (SQLite's is
+the file's ``user_version``), and a schema without one is not a plan161 database."""
+
+EXIT = {"intact": 0, "tampered": 1, "not a plan161 database": 4}
+FIRST_WORDS = {
+    "intact": "intact: ",
+    "tampered": "TAMPERED: ",
+    "not a plan161 database": "NOT A PLAN161 DATABASE: ",
+}
+
+
+@pytest.fixture
+def copy(source: Path, tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> str:
+    """A copy of ``source`` on ``backend``: a SQLite file path, or a PostgreSQL URL."""
+    if backend == "postgresql":
+        url = str(request.getfixturevalue("pg_url"))
+        copy_database(source, url)
+        return url
+    db = tmp_path / "t.db"
+    shutil.copy(source, db)
+    return str(db)
+
+
+@contextlib.contextmanager
+def _tampering(db: str) -> Iterator[Conn]:
+    """A plain SQL connection to ``db``, outside the library (foreign keys off on PostgreSQL)."""
+    conn: Conn
+    if db.startswith("postgresql://"):
+        conn = _Pg(db)
+        conn.execute("SET session_replication_role = replica")
+    else:
+        conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("case", TABLE, ids=[f"{t}-{op}" for t, op in TABLE])
 def test_each_row_of_the_tamper_table(
-    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: tuple[str, str]
+    copy: str, backend: str, capsys: pytest.CaptureFixture[str], case: tuple[str, str]
 ) -> None:
-    db = tmp_path / "t.db"
-    shutil.copy(source, db)
     tamper, verdict = TABLE[case]
-    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+    if backend == "postgresql":
+        verdict = PG_VERDICTS.get(case, verdict)
+    with _tampering(copy) as conn:
         changes = conn.total_changes
         tamper(conn)
-        if case[0] != "meta":  # meta holds nothing: editing it changes no row
+        if case[0] != "meta":  # meta holds nothing on SQLite: editing it changes no row
             assert conn.total_changes > changes  # the statement changed something
-    status = main(["verify", "--db", str(db)])
+    status = main(["verify", "--db", copy])
     line = capsys.readouterr().out.strip()
     assert status == EXIT[verdict], line
-    assert line.startswith("intact: " if verdict == "intact" else "TAMPERED: ")
+    assert line.startswith(FIRST_WORDS[verdict]), line
 
 
 def test_the_last_event_deleted_is_caught_against_the_anchor(
-    source: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    copy: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    db = tmp_path / "t.db"
-    shutil.copy(source, db)
-    assert main(["head", "--db", str(db)]) == 0
+    assert main(["head", "--db", copy]) == 0
     anchor = capsys.readouterr().out.strip()
-    with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
+    assert main(["verify", "--db", copy, "--expect-head", anchor]) == 0
+    capsys.readouterr()
+    with _tampering(copy) as conn:
         conn.execute("DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)")
-    assert main(["verify", "--db", str(db), "--expect-head", anchor]) == 1
+    assert main(["verify", "--db", copy]) == 0  # the chain alone cannot tell
+    capsys.readouterr()
+    assert main(["verify", "--db", copy, "--expect-head", anchor]) == 1
     assert "events were removed from its end" in capsys.readouterr().out
 
 

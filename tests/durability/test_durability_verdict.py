@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 from durable_kit import clock
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +19,8 @@ from plan161_workflow import verify_database
 from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import StoreError
-from plan161_workflow.store.repo import Store
+from plan161_workflow.model.plan import Plan
+from plan161_workflow.store.copy import open_store
 
 TASK = "2024/II.1/so-tttt"
 PREFIX = {0: "intact: ", 1: "TAMPERED: ", 3: "CORRUPT: ", 4: "NOT A PLAN161 DATABASE: "}
@@ -35,7 +37,19 @@ def worked(db: Path) -> Path:
     return db
 
 
-def _verdict(db: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+@pytest.fixture
+def worked_on(plan: Plan, file_db: str | Path) -> str:
+    """``worked`` on each backend: a SQLite file path or a PostgreSQL URL."""
+    with Engine(plan, db=file_db, clock=clock()) as eng:
+        eng.open_cycle(2024)
+        eng.fire(TASK, "start", actor="so-tttt")
+        eng.fire(TASK, "submit", actor="so-tttt", report={"summary": "Đã tổ chức"})
+        with contextlib.suppress(Exception):
+            eng.fire(TASK, "evaluate", actor="so-tttt", rating="hoan-thanh")
+    return str(file_db)
+
+
+def _verdict(db: Path | str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     status = main(["verify", "--db", str(db)])
     out = capsys.readouterr()
     assert "internal error" not in out.err
@@ -46,7 +60,11 @@ def _verdict(db: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     return status, lines[0]
 
 
-def _sql(db: Path, statement: str, params: tuple[object, ...] = ()) -> None:
+def _sql(db: Path | str, statement: str, params: tuple[object, ...] = ()) -> None:
+    if str(db).startswith("postgresql://"):
+        with psycopg.connect(str(db), autocommit=True) as pg:
+            pg.execute(statement.replace("?", "%s"), list(params))
+        return
     with contextlib.closing(sqlite3.connect(db, isolation_level=None)) as conn:
         conn.execute(statement, params)
 
@@ -63,7 +81,8 @@ SQL_CASES = {
     "report-not-json": (f"UPDATE tasks SET report = 'x' WHERE id = '{TASK}'", ()),
     "coordinating-not-json": (f"UPDATE tasks SET coordinating = 'x' WHERE id = '{TASK}'", ()),
     "consolidation-forged": (
-        "INSERT INTO consolidations VALUES (2, 2024, 'x', 'y', 'not json', '[]', '[]', '[]')",
+        "INSERT INTO consolidations (seq, year, at, actor, tasks, missing, waived, recipients, "
+        "period) VALUES (2, 2024, 'x', 'y', 'not json', '[]', '[]', '[]', '2024')",
         (),
     ),
     "cycle-rules-blob": ("UPDATE cycles SET rules_hash = CAST(rules_hash AS BLOB)", ()),
@@ -72,15 +91,33 @@ SQL_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", SQL_CASES)
+TYPED = {"payload-blob", "rules-blob", "version-text", "hash-blob", "task-id-blob"}
+TYPED |= {"cycle-rules-blob"}
+"""Cases PostgreSQL refuses itself: its columns have types (text, integer), SQLite's do not."""
+
+PG_STATEMENTS = {"events-dropped": "DROP TABLE events CASCADE"}
+"""PostgreSQL's statement where SQLite's would be refused (a foreign key names ``events``)."""
+
+
+@pytest.mark.parametrize(
+    ("backend", "case"),
+    [
+        (b, c)
+        for c in SQL_CASES
+        for b in ("sqlite", "postgresql")
+        if b == "sqlite" or c not in TYPED
+    ],
+)
 def test_values_the_library_never_writes_are_tampering_not_errors(
-    worked: Path, capsys: pytest.CaptureFixture[str], case: str
+    worked_on: str, backend: str, capsys: pytest.CaptureFixture[str], case: str
 ) -> None:
     statement, params = SQL_CASES[case]
-    _sql(worked, statement, params)
-    status, _line = _verdict(worked, capsys)
+    if backend == "postgresql":
+        statement = PG_STATEMENTS.get(case, statement)
+    _sql(worked_on, statement, params)
+    status, _line = _verdict(worked_on, capsys)
     assert status == 1
-    assert verify_database(worked).verdict == "tampered"
+    assert verify_database(worked_on).verdict == "tampered"
 
 
 def test_a_page_of_ff_bytes_is_corrupt(worked: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -158,14 +195,14 @@ def test_any_damage_to_the_file_gets_a_verdict(
 
 
 def test_an_event_built_on_a_forged_row_does_not_follow_on(
-    worked: Path, capsys: pytest.CaptureFixture[str]
+    worked_on: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # What the engine did before it checked rows: it took the forged state as the starting
     # point of a genuine event, with a right hash; the row then matched its replay.
-    _sql(worked, f"UPDATE tasks SET state = 'consolidated' WHERE id = '{TASK}'")
-    store = Store(worked)
+    _sql(worked_on, f"UPDATE tasks SET state = 'consolidated' WHERE id = '{TASK}'")
+    store = open_store(worked_on, create=False)
     with store.write():
-        task = store.select_tasks("id = ?", (TASK,))[0]
+        task = store.find_tasks(id=TASK)[0]  # read as it is, without the engine's row check
         store.change(
             task,
             {"state": "evaluated", "rating": "hoan-thanh"},
@@ -175,7 +212,7 @@ def test_an_event_built_on_a_forged_row_does_not_follow_on(
             {"rating": "hoan-thanh"},
         )
     store.close()
-    status, line = _verdict(worked, capsys)
+    status, line = _verdict(worked_on, capsys)
     assert status == 1
     assert "event" not in line.split(";")[0].split(":")[0]
     assert f"task {TASK}: event" in line
@@ -183,15 +220,15 @@ def test_an_event_built_on_a_forged_row_does_not_follow_on(
 
 
 def test_a_forged_version_followed_by_a_comment_does_not_follow_on(
-    worked: Path, capsys: pytest.CaptureFixture[str]
+    worked_on: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _sql(worked, f"UPDATE tasks SET version = version + 7 WHERE id = '{TASK}'")
-    store = Store(worked)
+    _sql(worked_on, f"UPDATE tasks SET version = version + 7 WHERE id = '{TASK}'")
+    store = open_store(worked_on, create=False)
     with store.write():
-        task = store.select_tasks("id = ?", (TASK,))[0]
+        task = store.find_tasks(id=TASK)[0]
         store.change(task, {}, "comment", "so-tttt", clock()(), {"text": "x"})
     store.close()
-    status, line = _verdict(worked, capsys)
+    status, line = _verdict(worked_on, capsys)
     assert status == 1
     assert "does not follow on" in line
 

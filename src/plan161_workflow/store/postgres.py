@@ -304,6 +304,6 @@ def _version(pg: psycopg.Connection[Any]) -> int | None:
     if not found or not found[0]:
         return None
     row = pg.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row is None:
+    if row is None or not str(row[0]).isascii() or not str(row[0]).isdigit():
         raise StoreError("the schema has a meta table without a schema version: not plan161's")
     return int(row[0])

@@ -1,10 +1,15 @@
 """A verdict on any file: ``verify_database`` never raises for what the file holds.
 
 It opens the file read-only as every reader does (``schema.connect``), asks SQLite to check every
-page (``PRAGMA quick_check``), checks that the tables the library reads are there with their
-columns, then verifies (``store.verify``). Missing, empty, not SQLite, another program's database
-or a newer schema: ``not a plan161 database``; a file SQLite reports as damaged: ``corrupt``;
-tables, columns or rows changed outside the library: ``tampered``.
+page (``PRAGMA quick_check``), then verifies (``store.verify``, which first checks that the tables
+the library reads are there with their columns). Missing, empty, not SQLite, another program's
+database or a newer schema: ``not a plan161 database``; a file SQLite reports as damaged:
+``corrupt``; tables, columns or rows changed outside the library: ``tampered``.
+
+A PostgreSQL URL gets a verdict too: it is opened read-only (``PostgresStore``) and verified the
+same way. A schema without plan161's tables, with a newer schema version or with a ``meta`` table
+that holds none: ``not a plan161 database``. There is no ``corrupt``: the server checks its own
+pages, and a server that cannot be reached or fails to answer gives no verdict (``StoreError``).
 """
 
 from __future__ import annotations
@@ -19,19 +24,8 @@ from plan161_workflow.errors import StoreError
 from plan161_workflow.store import schema
 from plan161_workflow.store.anchor import Anchor, expected, head_of
 from plan161_workflow.store.chain import GENESIS
-from plan161_workflow.store.replay import REPLAYED
-from plan161_workflow.store.repo import EVENT_COLUMNS
+from plan161_workflow.store.postgres import PostgresStore, is_url, redact
 from plan161_workflow.store.verify import VerifyReport, verify
-
-REQUIRED = {
-    "rules": {"hash", "plan", "ordinal"},
-    "cycles": {"year", "rules_hash", "opened_at", "closed_at"},
-    "tasks": {"id", "original_agency", "coordinating", *REPLAYED},
-    "events": set(EVENT_COLUMNS),
-    "consolidations": {"seq", "year", "at", "actor", "tasks", "missing", "waived", "recipients"},
-}
-"""Tables and columns ``verify`` reads: a file without one was changed outside the library."""
-
 
 DAMAGED = frozenset(
     {
@@ -54,8 +48,24 @@ def _damaged(reason: str) -> VerifyReport:
 
 
 @contextlib.contextmanager
-def _opened(path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection | VerifyReport]:
-    """The file opened read-only, or the verdict that it cannot be judged further."""
+def _opened(
+    path: str | os.PathLike[str],
+) -> Iterator[sqlite3.Connection | PostgresStore | VerifyReport]:
+    """The file (or PostgreSQL database) opened read-only, or the verdict that it cannot be
+    judged further."""
+    if is_url(path):
+        try:
+            store = PostgresStore(str(path), create=False, read_only=True)
+        except StoreError as exc:
+            if exc.__cause__ is not None:  # the server or the connection: no verdict
+                raise
+            yield _foreign(str(exc))  # no plan161 tables, a newer schema, a foreign meta
+            return
+        try:
+            yield store
+        finally:
+            store.close()
+        return
     target = Path(path)
     if not target.exists():
         yield _foreign(f"{target} does not exist")
@@ -91,8 +101,9 @@ def verify_database(
     expect_head: str | None = None,
     expect_count: int | None = None,
 ) -> VerifyReport:
-    """Judge any file: intact, tampered, corrupt or not a plan161 database (``report.verdict``,
-    ``report.exit_status``). It reads the file only; the rules it holds need not be readable.
+    """Judge any file, or a PostgreSQL URL: intact, tampered, corrupt or not a plan161 database
+    (``report.verdict``, ``report.exit_status``). It reads the database only; the rules it holds
+    need not be readable.
 
     ``expect_head`` and ``expect_count``: an anchor kept elsewhere, as ``store.verify.verify``.
 
@@ -100,44 +111,40 @@ def verify_database(
         PayloadError: ``expect_head`` or ``expect_count`` is malformed (checked first, before
             the file is opened).
         StoreError: the file cannot be read by this process at all (a database in WAL mode in
-            a folder it may not write, a file it may not read): no verdict on the file.
+            a folder it may not write, a file it may not read), or the PostgreSQL server cannot
+            be reached or fails to answer: no verdict on the database.
     """
     expected(expect_head, expect_count)  # a usage error is one whatever the file
     with _opened(path) as opened:
         if isinstance(opened, VerifyReport):
             return opened
         try:
-            problems = [str(r[0]) for r in opened.execute("PRAGMA quick_check(20)")]
-            if problems != ["ok"]:
-                return _damaged("; ".join(problems))
-            missing = _missing_tables(opened)
-            if missing:
-                return VerifyReport(0, 0, GENESIS, record_problems=tuple(missing))
+            if isinstance(opened, sqlite3.Connection):
+                problems = [str(r[0]) for r in opened.execute("PRAGMA quick_check(20)")]
+                if problems != ["ok"]:
+                    return _damaged("; ".join(problems))
         except sqlite3.DatabaseError as exc:
             return _damaged(str(exc))
-        return verify(opened, expect_head, expect_count)
-
-
-def _missing_tables(conn: sqlite3.Connection) -> list[str]:
-    out = []
-    for table, columns in REQUIRED.items():
-        found = {str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")}
-        if not found:
-            out.append(f"table {table} is missing (dropped outside the library)")
-        elif columns - found:
-            out.append(f"table {table} lacks {', '.join(sorted(columns - found))}")
-    return out
+        return verify(opened, expect_head, expect_count)  # checks tables and columns first
 
 
 def database_head(path: str | os.PathLike[str]) -> Anchor:
-    """The anchor of a database file (``HEAD:COUNT``), to publish or sign; read only.
+    """The anchor of a database (``HEAD:COUNT``), to publish or sign; read only. ``path`` is a
+    SQLite file or a PostgreSQL URL.
 
     Raises:
-        StoreError: not a plan161 database, damaged, no events yet, or a broken numbering.
+        StoreError: not a plan161 database, damaged, no events yet, or a broken numbering; the
+            PostgreSQL server cannot be reached or failed to answer.
     """
     with _opened(path) as opened:
         if isinstance(opened, VerifyReport):
             raise StoreError(opened.summary())
+        if isinstance(opened, PostgresStore):
+            where = redact(os.fspath(path))
+            try:
+                return head_of(opened.conn, where)
+            except opened.database_error as exc:
+                raise StoreError(f"{where} cannot be read: {str(exc).strip()}") from exc
         try:
             return head_of(opened, os.fspath(path))
         except sqlite3.DatabaseError as exc:

@@ -18,24 +18,47 @@ from typing import Any
 
 import attrs
 
-from plan161_workflow.errors import PayloadError
+from plan161_workflow.errors import PayloadError, StoreError
 from plan161_workflow.store.anchor import HEAD_MIN_DIGITS, Expected, expected, head_prefix
 from plan161_workflow.store.chain import GENESIS, event_hash
+from plan161_workflow.store.replay import REPLAYED
 from plan161_workflow.store.repo import EVENT_COLUMNS, Store
 from plan161_workflow.store.verify_records import records
-from plan161_workflow.store.verify_tasks import tasks
+from plan161_workflow.store.verify_tasks import table_columns, tasks
 
 __all__ = [
     "EXIT_STATUS",
     "HEAD_MIN_DIGITS",
+    "REQUIRED",
     "VERDICTS",
     "VerifyReport",
     "dumps_report",
     "head_prefix",
+    "missing_tables",
     "verify",
 ]
 
 _BATCH = 5000
+
+REQUIRED = {
+    "rules": {"hash", "plan", "ordinal"},
+    "cycles": {"year", "rules_hash", "opened_at", "closed_at"},
+    "tasks": {"id", "original_agency", "coordinating", *REPLAYED},
+    "events": set(EVENT_COLUMNS),
+    "consolidations": {
+        "seq",
+        "year",
+        "period",
+        "at",
+        "actor",
+        "tasks",
+        "missing",
+        "waived",
+        "recipients",
+    },
+}
+"""Tables and columns ``verify`` reads: a database without one was changed outside the library
+(``period``: a database older than schema 4 is read through views that add it)."""
 
 VERDICTS = ("intact", "tampered", "corrupt", "not a plan161 database")
 """What ``verify`` can say of a file, from best to worst."""
@@ -128,15 +151,45 @@ def verify(
     hex digits (some event's hash must start with it). ``expect_count``, the number of events
     the chain held when the anchor was taken, asks that it still holds that many.
 
-    A file SQLite reports as damaged gives the verdict ``corrupt``, not an error.
+    Both backends: ``store`` is a ``Store``, a ``PostgresStore`` or a SQLite connection. A table
+    or column ``verify`` reads that is missing gives the verdict ``tampered``; a file SQLite
+    reports as damaged ``corrupt``, not an error.
 
     Raises:
         PayloadError: ``expect_head`` is not a head hash (the chain's starting value is none),
             or matches more than one event; a count that is not a whole number from 1.
+        StoreError: PostgreSQL failed to answer (the server or the connection, not what the
+            database holds): no verdict.
     """
     want = expected(expect_head, expect_count)
     conn = store.conn if isinstance(store, Store) else store
+    if isinstance(store, Store) and not isinstance(conn, sqlite3.Connection):
+        try:
+            return _verify(conn, want)
+        except store.database_error as exc:
+            raise StoreError(
+                f"cannot verify {store.path}: {' '.join(str(exc).split())[:500]}"
+            ) from exc
+    return _verify(conn, want)
+
+
+def missing_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables and columns ``verify`` reads (``REQUIRED``) that the database lacks."""
+    out = []
+    for table, columns in REQUIRED.items():
+        found = table_columns(conn, table)
+        if not found:
+            out.append(f"table {table} is missing (dropped outside the library)")
+        elif columns - found:
+            out.append(f"table {table} lacks {', '.join(sorted(columns - found))}")
+    return out
+
+
+def _verify(conn: sqlite3.Connection, want: Expected) -> VerifyReport:
     try:
+        missing = missing_tables(conn)
+        if missing:
+            return VerifyReport(0, 0, GENESIS, record_problems=tuple(missing))
         count, head, first_bad, problem = _chain(conn, want)
         task_problems = tasks(conn)
         record_problems = records(conn)

@@ -19,7 +19,13 @@ import sqlite3
 from typing import Any
 
 from plan161_workflow.model.task import CYCLE_ID_PREFIX, cycle_id
-from plan161_workflow.store.verify_tasks import UNREADABLE, Event, follow_on, histories
+from plan161_workflow.store.verify_tasks import (
+    UNREADABLE,
+    Event,
+    follow_on,
+    histories,
+    table_columns,
+)
 
 
 def records(conn: sqlite3.Connection) -> list[str]:
@@ -122,22 +128,24 @@ def _consolidations(conn: sqlite3.Connection, cycles: dict[str, list[Event]]) ->
     out = []
     found = set()
     rows = conn.execute(
-        "SELECT c.seq, c.year, c.at, c.actor, c.tasks, c.missing, c.waived, c.recipients, "
-        "e.task_id, e.trigger, e.at, e.actor, e.payload, e.outcome "
+        "SELECT c.seq, c.year, c.period, c.at, c.actor, c.tasks, c.missing, c.waived, "
+        "c.recipients, e.task_id, e.trigger, e.at, e.actor, e.payload, e.outcome "
         "FROM consolidations c LEFT JOIN events e ON e.seq = c.seq ORDER BY c.seq"
     )
-    for seq, year, at, actor, *record, task_id, trigger, e_at, e_actor, payload, outcome in rows:
+    for seq, year, period, at, actor, *rest in rows:
+        record, (task_id, trigger, e_at, e_actor, payload, outcome) = rest[:4], rest[4:]
         found.add(seq)
         if trigger != "consolidate_cycle" or task_id != cycle_id(year) or outcome != "applied":
             out.append(f"consolidation {seq}: no consolidate_cycle event {seq} of {year}")
             continue
         try:
-            stored = [year, at, actor, *(json.loads(r) for r in record)]
+            stored = [year, period, at, actor, *(json.loads(r) for r in record)]
             p = _payload({"payload": payload})
+            # Before periods (schema 4) a consolidation was of the year, whose period id is it.
+            expected = [p.get("year"), p.get("period", f"{year:04d}"), e_at, e_actor]
         except UNREADABLE as exc:
             out.append(_guarded(f"consolidation {seq}", exc))
             continue
-        expected = [p.get("year"), e_at, e_actor]
         expected += [p.get(k) for k in ("tasks", "missing", "waived", "recipients")]
         if stored != expected:
             out.append(f"consolidation {seq}: the record disagrees with its event")
@@ -156,7 +164,7 @@ def _requests(conn: sqlite3.Connection) -> list[str]:
     """Request keys against their events: a key exactly where a request id was applied, naming
     the event's task, trigger and actor (its arguments are the caller's, not recomputable)."""
     out: list[str] = []
-    if "request_key" not in {r[1] for r in conn.execute("PRAGMA table_info(events)")}:
+    if "request_key" not in table_columns(conn, "events"):
         return out  # a version 1 database read as it is: no request keys yet
     rows = conn.execute(
         "SELECT seq, task_id, trigger, actor, outcome, request_id, request_key FROM events "

@@ -4,6 +4,9 @@ events against each other (each follows on from the one before).
 Both streams are read ordered by task id and merged, so memory holds one task's history at a
 time. A value the library never writes (a BLOB where it writes text, text that is not JSON) is
 reported as tampering with that task, never raised.
+
+The statements run on both backends (``conn`` is SQLite's connection or ``PostgresStore.conn``):
+the few things they say differently are here (``in_code_order``, ``table_columns``).
 """
 
 from __future__ import annotations
@@ -25,17 +28,41 @@ Event = dict[str, Any]
 UNREADABLE = (TypeError, ValueError, KeyError, AttributeError, RecursionError, OverflowError)
 """What reading a value the library never writes can raise (json, comparisons, decoding)."""
 
+_KINDS = {int: "integer", float: "real", bytes: "blob"}
+"""SQLite's names of the types a task id may hold when SQL wrote it (the library writes text)."""
+
 # Task columns fixed at creation: the ``create`` event's payload keeps them (key there -> column).
 _CREATED = {"agency": "original_agency"}
 """Columns only the create event sets (``due`` is replayed: amendments move it)."""
+
+
+def in_code_order(conn: sqlite3.Connection, column: str) -> str:
+    """``column`` for ``ORDER BY`` in the order Python compares text (code points), which the
+    merges rely on: SQLite's own (``BINARY``); on PostgreSQL the ``"C"`` collation, since the
+    database's may be a language's."""
+    return column if isinstance(conn, sqlite3.Connection) else f'{column} COLLATE "C"'
+
+
+def table_columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    """The columns of ``table`` as this connection sees it (temporary views first); empty when
+    there is no such table."""
+    if isinstance(conn, sqlite3.Connection):
+        return {str(r[1]) for r in conn.execute(f"PRAGMA table_info({table})")}
+    rows = conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(?) AND attnum > 0 "
+        "AND NOT attisdropped",
+        (table,),
+    )
+    return {str(r[0]) for r in rows}
 
 
 def histories(conn: sqlite3.Connection, *, cycles: bool) -> Iterator[tuple[str, list[Event]]]:
     """(task id, its events in order), one task at a time (the ``events_task`` index)."""
     like = f"task_id LIKE '{CYCLE_ID_PREFIX}%'"
     where = like if cycles else f"NOT {like}"
+    order = in_code_order(conn, "task_id")
     cursor = conn.execute(
-        f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {where} ORDER BY task_id, seq"
+        f"SELECT {', '.join(EVENT_COLUMNS)} FROM events WHERE {where} ORDER BY {order}, seq"
     )
     rows = (dict(zip(EVENT_COLUMNS, row, strict=True)) for row in cursor)
     for task_id, group in groupby(rows, key=lambda e: str(e["task_id"])):
@@ -137,7 +164,8 @@ def tasks(conn: sqlite3.Connection) -> list[str]:
     out: list[str] = []
     columns = (*REPLAYED, *_CREATED.values(), "coordinating")
     cursor = conn.execute(
-        f"SELECT CAST(id AS TEXT), typeof(id), {', '.join(columns)} FROM tasks ORDER BY id"
+        f"SELECT CAST(id AS TEXT), id, {', '.join(columns)} FROM tasks "
+        f"ORDER BY {in_code_order(conn, 'id')}"
     )
     rows = iter(cursor)
     current = next(rows, None)
@@ -159,7 +187,8 @@ def tasks(conn: sqlite3.Connection) -> list[str]:
             if not withdrawn:
                 out.append(f"task {task_id}: has history but no row (deleted?)")
             continue
-        kind, stored = current[1], dict(zip(columns, current[2:], strict=True))
+        kind = "text" if isinstance(current[1], str) else _KINDS.get(type(current[1]), "?")
+        stored = dict(zip(columns, current[2:], strict=True))
         current = next(rows, None)
         try:
             problem = "" if kind == "text" else f"task {task_id}: its id is stored as {kind}"
