@@ -12,6 +12,7 @@ reports as damaged is corrupt.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from typing import Any
@@ -164,12 +165,20 @@ def verify(
     want = expected(expect_head, expect_count)
     conn = store.conn if isinstance(store, Store) else store
     if isinstance(store, Store) and not isinstance(conn, sqlite3.Connection):
+        # PostgreSQL: every statement reads one snapshot, whatever writers commit meanwhile.
+        began = not conn.in_transaction
         try:
+            if began:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             return _verify(conn, want)
         except store.database_error as exc:
             raise StoreError(
                 f"cannot verify {store.path}: {' '.join(str(exc).split())[:500]}"
             ) from exc
+        finally:
+            if began:
+                with contextlib.suppress(store.database_error):
+                    conn.execute("ROLLBACK")
     return _verify(conn, want)
 
 
