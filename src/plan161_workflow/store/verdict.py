@@ -20,7 +20,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
-from plan161_workflow.errors import StoreError
+from plan161_workflow.errors import PayloadError, StoreError
 from plan161_workflow.store import schema
 from plan161_workflow.store.anchor import Anchor, expected, head_of
 from plan161_workflow.store.chain import GENESIS
@@ -52,7 +52,14 @@ def _opened(
     path: str | os.PathLike[str],
 ) -> Iterator[sqlite3.Connection | PostgresStore | VerifyReport]:
     """The file (or PostgreSQL database) opened read-only, or the verdict that it cannot be
-    judged further."""
+    judged further.
+
+    Raises:
+        PayloadError: ``path`` is not a path (text, bytes or ``os.PathLike``).
+    """
+    if not isinstance(path, str | bytes | os.PathLike):
+        raise PayloadError(f"the database must be a path or a URL, not {type(path).__name__}")
+    path = os.fsdecode(path)
     if is_url(path):
         try:
             store = PostgresStore(str(path), create=False, read_only=True)
