@@ -8,18 +8,18 @@
     eng = Engine(plan, db="postgresql://localhost/plans")     # PostgreSQL
 
 ``Engine`` is assembled from small parts: ``base`` (rules versions, store, clock, succession),
-``changes`` (``fire``), ``cycles`` (open, consolidate, close, amend), ``queries`` and
+``changes`` (``fire``), ``cycle_commands`` (open, consolidate, close, amend), ``queries`` and
 ``tokens`` (API tokens).
 """
 
 from plan161_workflow.engine.base import rules_digest
 from plan161_workflow.engine.changes import Changes
-from plan161_workflow.engine.cycles import Cycles
+from plan161_workflow.engine.cycle_commands import CycleCommands
 from plan161_workflow.engine.queries import Queries
 from plan161_workflow.engine.tokens import Tokens
 
 
-class Engine(Changes, Cycles, Queries, Tokens):
+class Engine(Changes, CycleCommands, Queries, Tokens):
     """Runs a plan's reporting cycles on a SQLite or PostgreSQL database.
 
     Args:

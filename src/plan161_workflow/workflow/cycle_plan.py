@@ -1,5 +1,5 @@
 """What a reporting cycle holds under a plan: the tasks it creates for a year, their ids and
-deadlines (pure; the engine's cycle commands are in ``engine/cycles.py``).
+deadlines (pure; the engine's cycle commands are in ``engine/cycle_commands.py``).
 
 A cycle is a year; its tasks belong to the periods of that year (``periods.year_instances``):
 one task per (period, unit, lead agency).

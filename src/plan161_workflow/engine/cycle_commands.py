@@ -1,4 +1,5 @@
-"""Reporting cycles: open, consolidate, close, and amendments of the rules."""
+"""The commands that change a reporting cycle: open, consolidate and close it, and amend the
+rules it follows (``Engine.cycles()``, a read, is in ``base.py``)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def _not_yet_due(task: Task, day: dt.date) -> bool:
     return task.reported_at is None and task.due is not None and task.due > day
 
 
-class Cycles(EngineBase):
-    """Reporting cycles: open, consolidate, close, and amendments of the rules."""
+class CycleCommands(EngineBase):
+    """The commands that change a reporting cycle: open, consolidate, close, amend."""
 
     # -- cycles ------------------------------------------------------------------------------
     def open_cycle(self, year: int) -> list[Task]:
