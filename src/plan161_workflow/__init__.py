@@ -35,6 +35,7 @@ from plan161_workflow.errors import (
     UnfireableStepError,
     WorkflowError,
 )
+from plan161_workflow.inputs import FIRST_YEAR, LAST_YEAR, SQLITE_MAX
 from plan161_workflow.model import (
     Agency,
     AgencyGroup,
@@ -69,9 +70,17 @@ from plan161_workflow.rules import load_rules, parse_rules
 from plan161_workflow.store.anchor import Anchor
 from plan161_workflow.store.copy import CopyReport
 from plan161_workflow.store.feed import Change
+from plan161_workflow.store.schema import (
+    check_replaceable,
+    discard_files,
+    is_sqlite_file,
+    remove_database,
+)
 from plan161_workflow.store.tokens import TokenInfo
 from plan161_workflow.store.verdict import database_head, verify_database
 from plan161_workflow.store.verify import VerifyReport
+from plan161_workflow.store.verify import HEAD_MIN_DIGITS, VerifyReport, dumps_report, head_prefix
+from plan161_workflow.workflow.cycle_plan import plan_tasks
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
 
@@ -83,6 +92,10 @@ except _metadata.PackageNotFoundError:  # pragma: no cover  (run from a source t
 
 __all__ = [
     "DEFAULT_WORKFLOW",
+    "FIRST_YEAR",
+    "HEAD_MIN_DIGITS",
+    "LAST_YEAR",
+    "SQLITE_MAX",
     "Agency",
     "AgencyCeasedError",
     "AgencyGroup",
@@ -141,10 +154,17 @@ __all__ = [
     "WorkflowTransition",
     "WorkingCalendar",
     "__version__",
+    "check_replaceable",
     "copy_database",
     "database_head",
+    "discard_files",
+    "dumps_report",
+    "head_prefix",
+    "is_sqlite_file",
     "load_rules",
     "parse_rules",
+    "plan_tasks",
+    "remove_database",
     "system_clock",
     "verify_database",
 ]

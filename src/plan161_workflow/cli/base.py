@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from plan161_workflow import is_sqlite_file
 from plan161_workflow.cli.params import (
     Day,
     OutputFile,
@@ -18,7 +19,6 @@ from plan161_workflow.cli.params import (
 )
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import StoreError
-from plan161_workflow.store.schema import is_sqlite_file
 
 __all__ = [
     "DATE",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from plan161_workflow.inputs import FIRST_YEAR, LAST_YEAR
+from plan161_workflow import FIRST_YEAR, LAST_YEAR
 
 
 class Whole(click.ParamType[int]):

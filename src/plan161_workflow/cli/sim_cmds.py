@@ -12,7 +12,13 @@ from typing import Any
 import attrs
 import click
 
-from plan161_workflow import WorkingCalendar
+from plan161_workflow import (
+    WorkingCalendar,
+    check_replaceable,
+    discard_files,
+    plan_tasks,
+    remove_database,
+)
 from plan161_workflow.cli.base import cli, parse_years, refuse_database, write_output
 from plan161_workflow.cli.params import OutputFile
 from plan161_workflow.clock import FakeClock, today
@@ -23,8 +29,6 @@ from plan161_workflow.reporting.output import make_report
 from plan161_workflow.reporting.report import yearly_period
 from plan161_workflow.rules import load_rules
 from plan161_workflow.simulate import SimulationParams, simulate
-from plan161_workflow.store.schema import check_replaceable, discard_files, remove_database
-from plan161_workflow.workflow.cycle_plan import plan_tasks
 
 _SHOWN_DB = "plan161.shown_db"
 """``ctx.meta`` key: the database name to print, when the simulation's file is not the target."""

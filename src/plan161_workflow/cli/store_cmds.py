@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from plan161_workflow import copy_database
+from plan161_workflow import SQLITE_MAX, copy_database
 from plan161_workflow.cli.base import DB_OPTION, cli, open_engine
 from plan161_workflow.cli.params import OutputFile, Whole
-from plan161_workflow.inputs import SQLITE_MAX
-from plan161_workflow.model.codec import CONVERTER
 
 
 @cli.command()
@@ -46,7 +44,7 @@ def changes(db: str, after: int, limit: int, as_json: bool) -> int:
         entries = eng.changes(after=after, limit=limit)
     for entry in entries:
         if as_json:
-            click.echo(json.dumps(CONVERTER.unstructure(entry), ensure_ascii=False, sort_keys=True))
+            click.echo(json.dumps(entry.to_json(), ensure_ascii=False, sort_keys=True))
         else:
             click.echo(
                 f"{entry.seq:>8}  {entry.at:%Y-%m-%d %H:%M}  {entry.actor:<18} "

@@ -13,11 +13,13 @@ from typing import Any
 
 import attrs
 
+from plan161_workflow.model.codec import CONVERTER
+
 
 @attrs.frozen
 class Change:
-    """One committed change. Its JSON (``CONVERTER.unstructure``) is documented and stable:
-    see ``docs/change-feed.schema.json``."""
+    """One committed change. Its JSON (``to_json``) is documented and stable: see
+    ``docs/change-feed.schema.json``."""
 
     seq: int
     """The cursor: pass it as ``after=`` to get the changes that follow."""
@@ -40,6 +42,12 @@ class Change:
     """The change's arguments: report, reason, rating, text, agency, ..."""
     hash: str = ""
     """The event's chain hash."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The change as the feed's JSON holds it (``docs/change-feed.schema.json``; the time in
+        ISO 8601): what ``plan161 changes --json`` prints, one object per line."""
+        out: dict[str, Any] = CONVERTER.unstructure(self)
+        return out
 
 
 def change_from_row(row: dict[str, Any]) -> Change:
