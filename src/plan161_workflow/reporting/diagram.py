@@ -1,9 +1,11 @@
-"""The workflow as a state diagram: Mermaid text through ``transitions``, or a self-drawn SVG.
+"""The workflow as a state diagram: Mermaid text, or a self-drawn SVG.
 
-Mermaid comes from a separate ``GraphMachine(graph_engine="mermaid")`` built from the workflow
-(names only, no callbacks), so it needs no graphviz. The SVG is drawn here: states in a row in
-workflow order, forward steps as arrows between neighbours, longer forward jumps as arcs above,
-backward steps as arcs below; each edge is labelled with its trigger and the role that fires it.
+Mermaid comes from ``transitions``' ``GraphMachine(graph_engine="mermaid")``, reached through
+``workflow.machine.mermaid_source`` (the one module importing ``transitions``), given the
+workflow's names only, no callbacks, so it needs no graphviz. The SVG is drawn here: states in a
+row in workflow order, forward steps as arrows between neighbours, longer forward jumps as arcs
+above, backward steps as arcs below; each edge is labelled with its trigger and the role that
+fires it.
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from html import escape
-from typing import Any
-
-from transitions.extensions.diagrams import GraphMachine
 
 from plan161_workflow.model.plan import Workflow
 from plan161_workflow.reporting.escape import one_line
+from plan161_workflow.workflow.machine import mermaid_source
 
 CHAR_WIDTH = 7.0  # average advance of a 12-13px sans-serif glyph, for layout
 FONT = "'Noto Sans', 'DejaVu Sans', 'Liberation Sans', Arial, sans-serif"
@@ -37,40 +37,19 @@ def _mermaid_ids(states: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-class _Model:
-    """The machine needs a model to draw; nothing is ever fired on it."""
-
-    state: str
-
-
 def mermaid(workflow: Workflow, title: str = "Workflow") -> str:
     """The workflow as a Mermaid ``stateDiagram-v2``: edges labelled ``trigger (role)``, the final
     state marked, and the recorded actions (no state change) in a note."""
     ids = _mermaid_ids(workflow.states)
-    model = _Model()
-    machine = GraphMachine(
-        model=model,
+    source = mermaid_source(
         states=[ids[s] for s in workflow.states],
-        transitions=[
-            {
-                "trigger": t.trigger,
-                "source": [ids[s] for s in t.source],
-                "dest": ids[t.dest],
-                "label": _edge_label(t.trigger, t.role),
-            }
+        edges=[
+            (t.trigger, [ids[s] for s in t.source], ids[t.dest], _edge_label(t.trigger, t.role))
             for t in workflow.transitions
         ],
         initial=ids[workflow.initial],
-        auto_transitions=False,
-        graph_engine="mermaid",
-        title=_quoted(title),
+        title=f'title: "{_quoted(title)}"',
     )
-    graph = machine.model_graphs[id(model)]
-    graph.reset_styling()  # no state is "active": this is the definition, not a task
-    safe_title = _quoted(title)
-    # the mermaid backend returns a DigraphMock, whose ``source`` the protocol type does not name
-    drawn: Any = graph.get_graph(title=f'title: "{safe_title}"')
-    source = str(drawn.source)
     names = {v: k for k, v in ids.items()}
     lines = []
     for line in source.splitlines():

@@ -1,5 +1,6 @@
-"""The one module that runs a workflow with ``transitions`` (``reporting/diagram.py`` only
-draws one, with its ``GraphMachine``; nothing else imports ``transitions``).
+"""The one module that imports ``transitions`` (tests/test_layout.py checks it): it runs a
+workflow with its ``Machine``, and draws one as Mermaid text with its ``GraphMachine`` for
+``reporting/diagram.py`` (``mermaid_source``).
 
 One ``Machine`` per workflow is the definition every task shares. Trigger and state names from a
 rules file are passed as names only: no callback is ever given to ``transitions``, so no string
@@ -14,6 +15,9 @@ machine would answer on each change, at a dictionary lookup instead of ~8 µs of
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from transitions import Machine, MachineError
 
@@ -97,3 +101,46 @@ class Lifecycle:
         if dest is not None:
             return dest
         raise ValueError(f"{trigger!r} is not allowed in state {state!r}")
+
+
+class _Drawn:
+    """The model a ``GraphMachine`` needs to draw; nothing is ever fired on it."""
+
+    state: str
+
+
+def mermaid_source(
+    states: Sequence[str],
+    edges: Sequence[tuple[str, Sequence[str], str, str]],
+    initial: str,
+    title: str,
+) -> str:
+    """A state machine as ``transitions``' Mermaid backend draws it: a ``stateDiagram-v2`` with
+    no state highlighted (the definition, not a task).
+
+    Args:
+        states: the state ids, in order (already Mermaid-safe).
+        edges: (trigger, source ids, destination id, label) per transition.
+        initial: the initial state's id.
+        title: the front-matter line under ``---`` (such as ``title: "..."``).
+    """
+    # imported here: only drawing needs the diagrams extension, not every task change
+    from transitions.extensions.diagrams import GraphMachine
+
+    model = _Drawn()
+    machine = GraphMachine(
+        model=model,
+        states=list(states),
+        transitions=[
+            {"trigger": trigger, "source": list(source), "dest": dest, "label": label}
+            for trigger, source, dest, label in edges
+        ],
+        initial=initial,
+        auto_transitions=False,
+        graph_engine="mermaid",
+    )
+    graph = machine.model_graphs[id(model)]
+    graph.reset_styling()
+    # the mermaid backend returns a DigraphMock, whose ``source`` the protocol type does not name
+    drawn: Any = graph.get_graph(title=title)
+    return str(drawn.source)
