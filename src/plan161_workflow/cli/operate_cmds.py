@@ -274,11 +274,11 @@ def evaluate(db: str, year: int, actor: str, rating: str, task: tuple[str, ...])
     the first refusal stops the command (the tasks evaluated before it stay evaluated).
     """
     with open_engine(db, read_only=False) as eng:
-        wf = eng.plan.workflow
-        triggers = [t for t in wf.transitions if t.dest == wf.final]
-        if not triggers:
-            raise click.ClickException(f"the workflow has no trigger leading to {wf.final!r}")
-        trigger = triggers[0]
+        book = eng.cycle_book(year)  # the workflow the cycle of that year follows
+        trigger = book.evaluation
+        if trigger is None:
+            final = book.plan.workflow.final
+            raise click.ClickException(f"the workflow has no trigger leading to {final!r}")
         if task:
             chosen = [eng.task(i) for i in task]
             other = [t.id for t in chosen if t.year != year]

@@ -28,6 +28,7 @@ from plan161_workflow.hints import suggest
 from plan161_workflow.inputs import blank, text
 from plan161_workflow.model.plan import Plan, Requirement, Role
 from plan161_workflow.model.task import Task, cycle_id
+from plan161_workflow.workflow.definition import evaluating_transition
 from plan161_workflow.workflow.machine import Lifecycle
 from plan161_workflow.workflow.succession import SuccessionIndex
 
@@ -66,6 +67,9 @@ class Rulebook:
         self.role_of.update({a.trigger: a.role for a in wf.actions})
         self.needs: dict[str, Requirement | None] = {t.trigger: t.requires for t in wf.transitions}
         self.needs.update({a.trigger: a.requires for a in wf.actions})
+        self.evaluation = evaluating_transition(wf)
+        """The transition that completes a task with its rating (``evaluating_transition``), or
+        ``None`` when none leads to the final state: what ``plan161 evaluate`` fires."""
         self._held: dict[tuple[str, dt.date], str] = {}
         """(role, day) -> holder: the plan never changes under a rulebook, so neither do these."""
         self.levels = {level.id: level for level in plan.levels}

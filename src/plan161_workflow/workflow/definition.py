@@ -264,6 +264,14 @@ def consolidation_states(wf: Workflow) -> tuple[tuple[str, ...], tuple[str, ...]
     return ready, wf.states[: wf.states.index(ready[0])]
 
 
+def evaluating_transition(wf: Workflow) -> WorkflowTransition | None:
+    """The transition by which the evaluator completes a task: the first declared into the final
+    state that requires a rating, else the first declared into the final state (``evaluate`` in
+    the default workflow); ``None`` when none leads there."""
+    finishing = [t for t in wf.transitions if t.dest == wf.final]
+    return next((t for t in finishing if t.requires == "rating"), next(iter(finishing), None))
+
+
 def comment_actions(wf: Workflow) -> tuple[WorkflowAction, ...]:
     """The actions by which overseers (or any participant) comment: what a report's section III
     gathers and what a simulation fires for comments (``comment`` in the default workflow)."""
