@@ -251,6 +251,7 @@ def base_md(report: Report) -> list[str]:
     return _blocks(render_md(_with_text(report, "chữ")))
 
 
+@pytest.mark.slow  # 150 hypothesis examples, each rendering four outputs: ~2.2 s; CI runs it
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

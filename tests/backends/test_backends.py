@@ -134,6 +134,7 @@ def test_reopening_keeps_the_rules_and_the_history(db: str | Path, plan: Plan) -
             eng.fire(TASK, "submit", actor=AGENCY, report={"summary": "x"})
 
 
+@pytest.mark.slow  # starts 4 writer processes per backend: ~2.4 s of CPU each; CI runs it
 def test_writer_processes_lose_no_update_and_keep_one_chain(db: str | Path) -> None:
     rounds, writers = 15, 4
     with Engine.open(db) as eng:

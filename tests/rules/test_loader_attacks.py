@@ -232,6 +232,7 @@ def test_suggestions_have_a_budget() -> None:
     assert suggest("so-agnecy-0001", known)  # outside a load: no budget
 
 
+@pytest.mark.slow  # loads a rules file of 300 more agencies and 300 areas: ~1.2 s; CI runs it
 def test_many_misspelt_references_are_all_reported(tmp_path: Path) -> None:
     """Every misspelt reference is reported; the first ones with a suggestion (the figure of
     the time it takes is in benchmarks/bench_load.py)."""
