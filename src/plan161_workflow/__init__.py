@@ -79,7 +79,6 @@ from plan161_workflow.store.schema import (
 from plan161_workflow.store.tokens import TokenInfo
 from plan161_workflow.store.verdict import database_head, verify_database
 from plan161_workflow.store.verify import VerifyReport
-from plan161_workflow.store.verify import HEAD_MIN_DIGITS, VerifyReport, dumps_report, head_prefix
 from plan161_workflow.workflow.cycle_plan import plan_tasks
 from plan161_workflow.workflow.decide import Rulebook
 from plan161_workflow.workflow.definition import DEFAULT_WORKFLOW
@@ -93,7 +92,6 @@ except _metadata.PackageNotFoundError:  # pragma: no cover  (run from a source t
 __all__ = [
     "DEFAULT_WORKFLOW",
     "FIRST_YEAR",
-    "HEAD_MIN_DIGITS",
     "LAST_YEAR",
     "SQLITE_MAX",
     "Agency",
@@ -158,8 +156,6 @@ __all__ = [
     "copy_database",
     "database_head",
     "discard_files",
-    "dumps_report",
-    "head_prefix",
     "is_sqlite_file",
     "load_rules",
     "parse_rules",
