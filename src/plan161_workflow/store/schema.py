@@ -14,7 +14,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from plan161_workflow.errors import StoreError
+from plan161_workflow.errors import PayloadError, StoreError
 
 APPLICATION_ID = 0x50313631  # "P161"
 SCHEMA_VERSION = 4
@@ -270,9 +270,24 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 """The first 16 bytes of every SQLite database file."""
 
 
+def _as_path(path: object) -> Path:
+    """``path`` as a ``Path``.
+
+    Raises:
+        PayloadError: not a path (text or ``os.PathLike``).
+    """
+    if not isinstance(path, str | os.PathLike) or not os.fspath(path) or "\0" in str(path):
+        raise PayloadError(f"a database file must be a path, not {path!r}")
+    return Path(path)
+
+
 def is_sqlite_file(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a file that starts as a SQLite database does."""
-    target = Path(path)
+    """Whether ``path`` is a file that starts as a SQLite database does.
+
+    Raises:
+        PayloadError: ``path`` is not a path.
+    """
+    target = _as_path(path)
     if not target.is_file():
         return False
     with target.open("rb") as fh:
@@ -340,9 +355,16 @@ def remove_database(path: str | os.PathLike[str]) -> None:
 
 def discard_files(path: str | os.PathLike[str]) -> None:
     """Delete ``path`` and the -wal, -shm and -journal files beside it, whatever they hold (for
-    a caller's own unfinished file); missing ones are skipped."""
+    a caller's own unfinished file); missing ones are skipped.
+
+    Raises:
+        PayloadError: ``path`` is not a path.
+    """
+    target = _as_path(path)
     for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{os.fspath(path)}{suffix}").unlink(missing_ok=True)
+        file = Path(f"{target}{suffix}")
+        if not file.is_dir():  # a folder is not a database's file: left alone
+            file.unlink(missing_ok=True)
 
 
 def check_replaceable(path: str | os.PathLike[str]) -> None:
@@ -351,8 +373,9 @@ def check_replaceable(path: str | os.PathLike[str]) -> None:
 
     Raises:
         StoreError: the file is not a plan161 database, or its folder is not writable.
+        PayloadError: ``path`` is not a path.
     """
-    target = Path(path)
+    target = _as_path(path)
     _refuse_foreign_file(target)
     if not target.exists():
         return

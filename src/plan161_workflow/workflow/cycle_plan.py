@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from plan161_workflow import inputs
 from plan161_workflow.calendar import WorkingCalendar
+from plan161_workflow.errors import NotFound, PayloadError
 from plan161_workflow.model.period import PeriodInstance, year_of
 from plan161_workflow.model.plan import Area, Duty, Plan
 from plan161_workflow.model.task import Task
@@ -41,8 +43,9 @@ def due_date(plan: Plan, unit: Area | Duty, year: int, calendar: WorkingCalendar
 def _check_year(plan: Plan, year: int) -> None:
     years = plan.info.years
     if year not in years:
-        raise ValueError(
-            f"{year} is outside the plan's reporting years {years.start}-{years.stop - 1}"
+        span = f"{years.start}-{years.stop - 1}"
+        raise NotFound(
+            "reporting year", year, f"{year} is outside the plan's reporting years {span}"
         )
 
 
@@ -53,8 +56,16 @@ def plan_tasks(
     area or duty falling that year, lead agency), period by period.
 
     Raises:
-        ValueError: ``year`` is outside the plan's years.
+        PayloadError: an argument of the wrong type (a plan not from ``load_rules``, a year
+            not a whole number, a calendar not a ``WorkingCalendar``, a period not text).
+        NotFound: ``year`` is outside the plan's years.
     """
+    plan = inputs.plan(plan)
+    year = inputs.whole(year, "year")
+    if not isinstance(calendar, WorkingCalendar):
+        raise PayloadError(f"calendar must be a WorkingCalendar, not {type(calendar).__name__}")
+    if period is not None:
+        period = inputs.text(period, "period")
     _check_year(plan, year)
     instances = [i for i in year_instances(plan, year, calendar) if period in (None, i.id)]
     tasks = []
