@@ -72,6 +72,13 @@ def plan_and_tasks() -> tuple[Plan, list[Task]]:
     return plan, [t for t in tasks if t.area]
 
 
+def reviewer(plan: Plan, task: Task) -> str:
+    """Who sends ``task`` back: the consolidator, or for its own tasks the agency it reports
+    to (``roles.reports_to``)."""
+    consolidator = plan.roles.consolidator
+    return plan.reports_to if task.agency == consolidator else consolidator
+
+
 def changes_of(tasks: list[Task], changes: int) -> list[tuple[Task, str]]:
     per_task = changes // len(tasks) + 1
     return [
@@ -85,7 +92,6 @@ def engine_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, ..
     plan, _ = plan_and_tasks()
     eng = Engine(plan, db=db, clock=FakeClock(NOW))
     tasks = [t for t in eng.open_cycle(2024) if t.area]
-    consolidator = plan.roles.consolidator
     todo = changes_of(tasks, changes)
     start = time.perf_counter()
     for t, trigger in todo:
@@ -94,7 +100,7 @@ def engine_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, ..
         elif trigger == "submit":
             eng.fire(t.id, "submit", actor=t.agency, report=REPORT)
         else:
-            eng.fire(t.id, "send_back", actor=consolidator, reason=REASON)
+            eng.fire(t.id, "send_back", actor=reviewer(plan, t), reason=REASON)
     elapsed = time.perf_counter() - start
     rows = [tuple(r) for r in eng.store.query(COMPARED)]
     eng.close()
@@ -160,7 +166,6 @@ def baseline_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, 
         "version) VALUES (?, 2024, ?, ?, ?, '[]', ?, 'assigned', 1)",
         [(t.id, t.area, t.agency, t.agency, t.due.isoformat() if t.due else None) for t in tasks],
     )
-    consolidator = plan.roles.consolidator
     todo = changes_of(tasks, changes)
 
     class Bare:
@@ -204,7 +209,7 @@ def baseline_rate(db: str | None, changes: int) -> tuple[float, list[tuple[Any, 
                 trigger,
                 before,
                 obj.state,
-                consolidator if trigger == "send_back" else t.agency,
+                reviewer(plan, t) if trigger == "send_back" else t.agency,
                 AT,
                 payload,
                 version,
