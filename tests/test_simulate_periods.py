@@ -145,7 +145,10 @@ def test_the_second_plans_reports_render_for_every_year(simulated: Engine, fmt: 
 def test_the_second_plans_status_counts_its_tasks(simulated: Engine) -> None:
     data = status_data(simulated, 2030, dt.date(2030, 12, 31))
     assert data["year"] == 2030
-    assert json.dumps(data, default=str)
+    tasks = simulated.tasks(year=2030)
+    assert data["totals"]["tasks"] == len(tasks)
+    assert sum(data["states"].values()) == len(tasks)
+    assert json.loads(json.dumps(data))["totals"] == data["totals"]  # plain JSON
 
 
 @pytest.mark.slow

@@ -368,34 +368,33 @@ class _Year:
                 self.advance(task.id, self.script.review)
         # Each level first consolidates its members' reports (its own report upward is a task
         # of the province's), then the province the rest.
-        book = self.engine.cycle_book(self.year)
-        for level in (*book.levels, None):
-            day = today(self.clock.now)
-            ready, missing = self.engine.consolidation_candidates(
-                self.year, period=period, as_of=day, level=level
-            )
-            if (only_if_reported or not missing) and not ready:
-                continue
-            waive = sorted({t.agency for t in missing})
-            actor = book.level_holder(level, day)
-            self.engine.consolidate(self.year, period, actor=actor, waive=waive, level=level)
+        for level in (*self.engine.cycle_book(self.year).levels, None):
+            self.consolidate_level(period, level, only_if_reported)
 
-    def report_upward(self, period: str, task_id: str) -> None:
-        """A level consolidates its members' reports (waiving the missing) and submits its own
-        consolidated report to the province."""
-        level = self.engine.task(task_id).duty
+    def consolidate_level(
+        self, period: str, level: str | None, only_if_reported: bool = False
+    ) -> tuple[int, int]:
+        """Consolidate ``period`` at ``level`` (``None``: the province) as its consolidator,
+        waiving the missing reports, when there is something to do (with ``only_if_reported``,
+        something reported); (reports taken, reports missing)."""
         day = today(self.clock.now)
         ready, missing = self.engine.consolidation_candidates(
             self.year, period=period, as_of=day, level=level
         )
-        book = self.engine.cycle_book(self.year)
-        if ready or missing:
+        if (ready or missing) and (ready or not only_if_reported):
             waive = sorted({t.agency for t in missing})
-            actor = book.level_holder(level, day)
+            actor = self.engine.cycle_book(self.year).level_holder(level, day)
             self.engine.consolidate(self.year, period, actor=actor, waive=waive, level=level)
-        name = book.levels[str(level)].name.lower()
-        summary = f"Tổng hợp báo cáo {name}: {len(ready)} báo cáo, {len(missing)} chưa gửi"
-        self.reports[task_id] = {"summary": summary, "indicators": {"bao_cao": len(ready)}}
+        return len(ready), len(missing)
+
+    def report_upward(self, period: str, task_id: str) -> None:
+        """A level consolidates its members' reports (waiving the missing) and submits its own
+        consolidated report to the province."""
+        level = str(self.engine.task(task_id).duty)
+        taken, missing = self.consolidate_level(period, level)
+        name = self.engine.cycle_book(self.year).levels[level].name.lower()
+        summary = f"Tổng hợp báo cáo {name}: {taken} báo cáo, {missing} chưa gửi"
+        self.reports[task_id] = {"summary": summary, "indicators": {"bao_cao": taken}}
         self.submit(task_id)
 
     def plan_task(self, task: Task, period: _Period, main_due: dt.date) -> None:

@@ -8,6 +8,7 @@ import contextlib
 import shutil
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -20,7 +21,9 @@ from plan161_workflow.cli import main
 from plan161_workflow.engine import Engine
 from plan161_workflow.errors import StoreError
 from plan161_workflow.model.plan import Plan
+from plan161_workflow.store.chain import HASHED_FIELDS
 from plan161_workflow.store.copy import open_store
+from plan161_workflow.store.repo import TASK_COLUMNS
 
 TASK = "2024/II.1/so-tttt"
 PREFIX = {0: "intact: ", 1: "TAMPERED: ", 3: "CORRUPT: ", 4: "NOT A PLAN161 DATABASE: "}
@@ -194,24 +197,35 @@ def test_any_damage_to_the_file_gets_a_verdict(
     assert verify_database(damaged).exit_status == status
 
 
+def _forge_then_change(
+    db: str,
+    forgery: str,
+    trigger: str,
+    actor: str,
+    updates: dict[str, Any],
+    payload: dict[str, Any],
+) -> None:
+    """Change the task row by hand (``forgery``), then record a genuine ``trigger`` on it as
+    the engine did before it checked rows: from the row as it is, with a right hash."""
+    _sql(db, forgery)
+    store = open_store(db, create=False)
+    with store.write():
+        task = store.find_tasks(id=TASK)[0]  # read as it is, without the engine's row check
+        store.change(task, updates, trigger, actor, clock()(), payload)
+    store.close()
+
+
 def test_an_event_built_on_a_forged_row_does_not_follow_on(
     worked_on: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # What the engine did before it checked rows: it took the forged state as the starting
-    # point of a genuine event, with a right hash; the row then matched its replay.
-    _sql(worked_on, f"UPDATE tasks SET state = 'consolidated' WHERE id = '{TASK}'")
-    store = open_store(worked_on, create=False)
-    with store.write():
-        task = store.find_tasks(id=TASK)[0]  # read as it is, without the engine's row check
-        store.change(
-            task,
-            {"state": "evaluated", "rating": "hoan-thanh"},
-            "evaluate",
-            "ubnd-tinh",
-            clock()(),
-            {"rating": "hoan-thanh"},
-        )
-    store.close()
+    _forge_then_change(
+        worked_on,
+        f"UPDATE tasks SET state = 'consolidated' WHERE id = '{TASK}'",
+        "evaluate",
+        "ubnd-tinh",
+        {"state": "evaluated", "rating": "hoan-thanh"},
+        {"rating": "hoan-thanh"},
+    )
     status, line = _verdict(worked_on, capsys)
     assert status == 1
     assert "event" not in line.split(";")[0].split(":")[0]
@@ -222,49 +236,26 @@ def test_an_event_built_on_a_forged_row_does_not_follow_on(
 def test_a_forged_version_followed_by_a_comment_does_not_follow_on(
     worked_on: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _sql(worked_on, f"UPDATE tasks SET version = version + 7 WHERE id = '{TASK}'")
-    store = open_store(worked_on, create=False)
-    with store.write():
-        task = store.find_tasks(id=TASK)[0]
-        store.change(task, {}, "comment", "so-tttt", clock()(), {"text": "x"})
-    store.close()
+    _forge_then_change(
+        worked_on,
+        f"UPDATE tasks SET version = version + 7 WHERE id = '{TASK}'",
+        "comment",
+        "so-tttt",
+        {},
+        {"text": "x"},
+    )
     status, line = _verdict(worked_on, capsys)
     assert status == 1
     assert "does not follow on" in line
 
 
 CELLS = {
-    "events": [
-        "task_id",
-        "trigger",
-        "from_state",
-        "to_state",
-        "actor",
-        "at",
-        "outcome",
-        "payload",
-        "version",
-        "request_id",
-        "hash",
-        "request_key",
-    ],
-    "tasks": [
-        "year",
-        "area",
-        "agency",
-        "original_agency",
-        "coordinating",
-        "due",
-        "state",
-        "version",
-        "report",
-        "reported_at",
-        "days_late",
-        "rating",
-    ],
+    "events": [*(f for f in HASHED_FIELDS if f != "seq"), "hash", "request_key"],
+    "tasks": [c for c in TASK_COLUMNS if c != "id"],
     "cycles": ["rules_hash", "opened_at", "closed_at"],
     "rules": ["hash", "plan", "ordinal"],
 }
+"""Every cell a tamperer could write: the columns the store writes (the keys left out)."""
 VALUES = (
     st.none()
     | st.integers(-(2**63), 2**63 - 1)

@@ -481,14 +481,6 @@ class Plan:
     levels: tuple[Level, ...] = ()
     """Consolidation levels below the province; none: every report goes to the consolidator."""
 
-    def level_of(self, agency: str) -> Level | None:
-        """The level whose members include ``agency`` (its reports go to that level's
-        consolidator), or ``None`` (they go to the plan's consolidator)."""
-        for level in self.levels:
-            if agency in self.expand(level.members):
-                return level
-        return None
-
     @property
     def reports_to(self) -> str:
         """The agency the consolidator answers to for its own duties (``roles.reports_to``, else

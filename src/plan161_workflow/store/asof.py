@@ -15,7 +15,7 @@ from typing import Any
 
 from plan161_workflow.model.task import Task
 from plan161_workflow.store.replay import REPLAYED
-from plan161_workflow.store.repo import TASK_COLUMNS, Store, row_to_task
+from plan161_workflow.store.repo import TASK_COLUMNS, Store, row_to_task, task_filter
 
 AS_OF_DAY = "(SELECT day FROM as_of)"
 """SQL for the day of a view as of a day (the ``as_of`` expression of ``tasks_as_of_sql``)."""
@@ -200,11 +200,8 @@ def no_deadline_ids(
 ) -> list[str]:
     """Ids of the tasks of ``year`` (of ``periods``, first given to one of ``members``, when
     given) without a due date (as recorded at the end of ``as_of`` when given), by id."""
-    where, params = "year = ?", list[object]([year])
-    for column, values in (("period", periods), ("original_agency", members)):
-        if values is not None:
-            where += f" AND {column} IN ({_marks(values)})" if values else " AND 0 = 1"
-            params += values
+    among = {"period": periods, "original_agency": members}
+    where, params = task_filter(equal={"year": year}, among=among)
     if as_of is None:
         rows = store.query(
             f"SELECT id FROM tasks WHERE {where} AND due IS NULL ORDER BY id", params

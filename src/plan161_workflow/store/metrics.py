@@ -37,7 +37,7 @@ import attrs
 from plan161_workflow.errors import PayloadError
 from plan161_workflow.model.plan import Workflow
 from plan161_workflow.store.asof import AS_OF_DAY, tasks_as_of_sql
-from plan161_workflow.store.repo import Store
+from plan161_workflow.store.repo import Store, task_filter
 
 AGENCY_COLUMN = "agency"
 """Column naming the agency responsible now (after reassignment): who is overdue today."""
@@ -175,14 +175,7 @@ def _where(
 ) -> tuple[str, list[object]]:
     """(SQL condition, parameters): the tasks of ``years``, of ``periods`` and first given to
     one of ``members`` (each when given)."""
-    where: list[str] = []
-    params: list[object] = []
-    scope = (("year", years), ("period", periods), ("original_agency", members))
-    for column, values in scope:
-        if values is not None:
-            where.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "0 = 1")
-            params += values
-    return " AND ".join(where) or "1 = 1", params
+    return task_filter(among={"year": years, "period": periods, "original_agency": members})
 
 
 def _group(by: Sequence[str], as_of: dt.date | None = None) -> tuple[str, str]:

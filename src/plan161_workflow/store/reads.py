@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 
 from plan161_workflow.store.metrics import AGENCY_COLUMN
-from plan161_workflow.store.repo import Store
+from plan161_workflow.store.repo import Store, task_filter
 
 
 @attrs.frozen
@@ -88,15 +88,8 @@ def _of(
 ) -> tuple[str, list[object]]:
     """(SQL condition, parameters): the tasks of ``year``, of ``period`` and first given to one
     of ``members`` (a consolidation level's), each when given."""
-    where, params = f"{prefix}year = ?", list[object]([year])
-    if period is not None:
-        where += f" AND {prefix}period = ?"
-        params.append(period)
-    if members is not None:
-        marks = ", ".join("?" * len(members))
-        where += f" AND {prefix}original_agency IN ({marks})" if members else " AND 0 = 1"
-        params += members
-    return where, params
+    equal = {"year": year, "period": period}
+    return task_filter(prefix, equal=equal, among={"original_agency": members})
 
 
 def task_results(

@@ -436,8 +436,10 @@ class Store:
         Raises:
             StoreError: a row disagrees with its history (changed outside the library).
         """
-        where, params = _conditions(
-            "t.", {"year": year, "period": period}, agencies=agencies, states=states
+        where, params = task_filter(
+            "t.",
+            equal={"year": year, "period": period},
+            among={"agency": agencies, "state": states},
         )
         sql = f"{_TASKS_FOR_UPDATE} WHERE {where} ORDER BY t.year, t.id"
         return [self._checked(r)[0] for r in self.conn.execute(sql, params).fetchall()]
@@ -520,7 +522,7 @@ class Store:
         task id, or a (year, id) place that stays valid when that task is withdrawn)."""
         equal = {"year": year, "id": id, "state": state, "agency": agency, "area": area}
         equal |= {"duty": duty, "period": period}
-        where, params = _conditions("", equal, agencies=agencies, states=states)
+        where, params = task_filter(equal=equal, among={"agency": agencies, "state": states})
         if isinstance(after, tuple):  # (year, id): a place in the order, whether the task is there
             where += " AND (year, id) > (?, ?)"
             params += after
@@ -698,23 +700,23 @@ class Store:
         return out
 
 
-def _conditions(
-    prefix: str,
-    equal: Mapping[str, object],
+def task_filter(
+    prefix: str = "",
     *,
-    agencies: Sequence[str] | None = None,
-    states: Sequence[str] | None = None,
+    equal: Mapping[str, object] | None = None,
+    among: Mapping[str, Sequence[object] | None] | None = None,
 ) -> tuple[str, list[Any]]:
-    """(SQL condition, parameters) on the tasks table (its columns named with ``prefix``): each
-    column of ``equal`` not ``None`` equal to its value, agency and state among ``agencies`` and
-    ``states`` when given."""
+    """(SQL condition, parameters) on the tasks table, its columns named with ``prefix``: each
+    column of ``equal`` whose value is not ``None`` equal to it, each column of ``among`` whose
+    values are not ``None`` among them (an empty list matches nothing). Every read model of the
+    store filters tasks with it."""
     where: list[str] = []
     params: list[Any] = []
-    for name, value in equal.items():
+    for name, value in (equal or {}).items():
         if value is not None:
             where.append(f"{prefix}{name} = ?")
             params.append(value)
-    for name, values in (("agency", agencies), ("state", states)):
+    for name, values in (among or {}).items():
         if values is not None:
             marks = ", ".join("?" * len(values))
             where.append(f"{prefix}{name} IN ({marks})" if values else "0 = 1")
